@@ -41,6 +41,12 @@ const char *kz_ioc_type_name(kz_ioc_type t);
  * vulnerability, email-src, ...). Returns -1 if unknown. */
 int kz_ioc_type_parse(const char *name);
 
+/* Resolves a type name (native or MISP) against a value: MISP's ip-dst /
+ * ip-src hold IPv4, IPv6 or a CIDR, "ip" likewise, filename|sha256 maps to
+ * filename|hash, ip-dst|port to ip|port. Returns the concrete type, or -1 if
+ * the name is unknown. The value is only looked at, not validated. */
+int kz_ioc_type_resolve(const char *name, const char *value, size_t n);
+
 /* Refangs, validates and normalises one value of type t into out (which is
  * reset first). On error, err names the problem with the value quoted, e.g.
  * "'300.1.2.3' is not an IPv4 address"; err->field is left for the caller. */
