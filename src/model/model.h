@@ -48,7 +48,8 @@ typedef enum { KZ_SIGHTING_SEEN, KZ_SIGHTING_FALSE_POSITIVE, KZ_SIGHTING_EXPIRED
  * "community" "connected" "all" "sharing_group"; "admin" "org_admin"
  * "publisher" "analyst" "read_only" "sync"; "national_cert" "government"
  * "company" "ngo" "academic"; "seen" "false_positive" "expired".
- * Parsers are case-insensitive and return -1 for unknown names. */
+ * Parsers are case-insensitive and return -1 for unknown names (and NULL);
+ * the name functions return NULL for a value outside the enum. */
 const char *kz_tlp_name(kz_tlp t);
 int kz_tlp_parse(const char *s);
 const char *kz_pap_name(kz_pap p);
@@ -85,6 +86,9 @@ typedef struct kz_tag_parts {
 int kz_tag_parse(const char *tag, kz_tag_parts *out, kz_err *err);
 /* Validates (UTF-8, 1..255 bytes, no control characters) and trims. */
 int kz_tag_check(const char *tag, kz_err *err);
+/* The same check; also writes the trimmed tag (surrounding ASCII white space
+ * removed) into out. KZ_E_VALUE, field "tags", when the tag is not valid. */
+int kz_tag_normalize(const char *tag, char out[256], kz_err *err);
 /* "tlp:amber+strict" / "tlp:white" (TLP 1.0) -> 0 and *tlp; otherwise -1. */
 int kz_tag_as_tlp(const char *tag, kz_tlp *tlp);
 /* "PAP:RED" -> 0 and *pap; otherwise -1. */
