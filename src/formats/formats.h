@@ -31,6 +31,14 @@ int kz_errlist_push(kz_arena *a, kz_errlist *l, const kz_err *e);
 #define KZ_MAX_TEXT 65536
 #define KZ_MAX_VALUE 8192
 #define KZ_MAX_TAGS 256
+/* Limits on documents: bytes kz_json_load accepts (the HTTP body limit is
+ * usually lower), indicators in one batch, bad rows listed in a kz_errlist
+ * (the count of all bad rows is still in the summary message), and entries
+ * in a list of org or user ids. */
+#define KZ_MAX_JSON_BYTES ((size_t)1 << 30)
+#define KZ_MAX_INDICATORS 1000000
+#define KZ_MAX_ERRORS 1000
+#define KZ_MAX_IDS 10000
 
 /* ---- parse (create bodies; ids, owners and times are set by the caller) -- */
 int kz_json_org_parse(const json_t *j, kz_arena *a, kz_org *out, kz_err *err);
@@ -40,6 +48,8 @@ int kz_json_org_patch(const json_t *j, kz_arena *a, kz_org *org, kz_err *err);
  * returned in *password for the caller to hash; never stored as is). */
 int kz_json_user_parse(const json_t *j, kz_arena *a, kz_user *out, const char **password,
                        kz_err *err);
+/* API key create body: label, expires (optional), user_id (optional). */
+int kz_json_api_key_parse(const json_t *j, kz_arena *a, kz_api_key *out, kz_err *err);
 int kz_json_community_parse(const json_t *j, kz_arena *a, kz_community *out, kz_err *err);
 int kz_json_sharing_group_parse(const json_t *j, kz_arena *a, kz_sharing_group *out, kz_err *err);
 /* An event with optional inline "indicators". Each bad indicator is pushed to
