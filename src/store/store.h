@@ -166,4 +166,17 @@ int kz_store_sighting_put(kz_store *st, const kz_sighting *s, kz_err *err);
 int kz_store_sighting_list(kz_store *st, const char *indicator_id, kz_arena *a, kz_sighting **out,
                            size_t *n, kz_err *err);
 
+/* ---- deletions (for federation) ----------------------------------------- */
+/* Deleting an event or indicator leaves a tombstone. Events deleted with
+ * their indicators leave one tombstone (the event's), not one per indicator. */
+typedef struct kz_tombstone {
+    int64_t seq;       /* increasing; page with after_seq */
+    char *type;        /* "event" or "indicator" */
+    kz_uuid id;
+    kz_time deleted_at;
+} kz_tombstone;
+/* Tombstones with seq > after_seq, oldest first; limit 0 = 1000. */
+int kz_store_tombstones(kz_store *st, int64_t after_seq, size_t limit, kz_arena *a,
+                        kz_tombstone **out, size_t *n, kz_err *err);
+
 #endif
