@@ -113,6 +113,9 @@ int kz_time_parse(const char *s, kz_time *out, kz_err *err);
 typedef char kz_uuid[KZ_UUID_STRLEN + 1];
 
 void kz_uuid_v4(kz_uuid out);
+/* RFC 9562 v7: time-ordered (ms + sub-ms fraction, then random). New rows get
+ * these so id indexes grow at their end instead of being written at random. */
+void kz_uuid_v7(kz_uuid out);
 /* RFC 4122 name-based, SHA-1. ns is a UUID string. */
 int kz_uuid_v5(const char *ns, const void *name, size_t n, kz_uuid out);
 /* Checks the 8-4-4-4-12 hex shape; accepts either case. */

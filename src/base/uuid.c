@@ -44,6 +44,23 @@ void kz_uuid_v4(kz_uuid out)
     format_uuid(b, out);
 }
 
+void kz_uuid_v7(kz_uuid out)
+{
+    uint8_t b[16];
+    randombytes_buf(b, sizeof b);
+    kz_time us = kz_time_now();
+    uint64_t ms = (uint64_t)(us / 1000);
+    /* RFC 9562 §6.2 method 3: the 12 bits of rand_a carry the sub-millisecond
+     * fraction, so ids minted in one millisecond still sort by time. */
+    unsigned frac = (unsigned)((us % 1000) * 4096 / 1000);
+    for (int i = 0; i < 6; i++)
+        b[i] = (uint8_t)(ms >> (40 - 8 * i));
+    b[6] = (uint8_t)(0x70 | (frac >> 8));
+    b[7] = (uint8_t)(frac & 0xff);
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+    format_uuid(b, out);
+}
+
 int kz_uuid_v5(const char *ns, const void *name, size_t n, kz_uuid out)
 {
     uint8_t nsb[16], digest[20];

@@ -67,6 +67,23 @@ static void uuid_v4_shape(void **state)
     assert_string_equal(n, "2b3e2c17-3144-5591-9c88-a605220f8c0c");
 }
 
+static void uuid_v7_ordered(void **state)
+{
+    (void)state;
+    kz_uuid prev, cur;
+    kz_uuid_v7(prev);
+    assert_true(kz_uuid_valid(prev));
+    assert_int_equal(prev[14], '7');
+    assert_true(strchr("89ab", prev[19]) != NULL);
+    for (int i = 0; i < 2000; i++) {
+        kz_uuid_v7(cur);
+        /* Time-ordered to the sub-millisecond fraction: never going back
+         * by more than the random tail within one fraction step. */
+        assert_true(strncmp(prev, cur, 18) <= 0);
+        memcpy(prev, cur, sizeof cur);
+    }
+}
+
 static void utf8_checks(void **state)
 {
     (void)state;
@@ -129,7 +146,7 @@ int main(void)
     kz_base_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(time_round_trip), cmocka_unit_test(time_rejects_bad),
-        cmocka_unit_test(uuid_v5_vectors), cmocka_unit_test(uuid_v4_shape),
+        cmocka_unit_test(uuid_v5_vectors), cmocka_unit_test(uuid_v4_shape), cmocka_unit_test(uuid_v7_ordered),
         cmocka_unit_test(utf8_checks),     cmocka_unit_test(buffers_and_arenas),
         cmocka_unit_test(hex_round_trip),
     };
