@@ -1,0 +1,226 @@
+/* http_int.h — what the files of src/http share and nobody outside sees: the
+ * per-request state, the handler signature, and the helpers every handler
+ * leans on (body parsing, query parameters, path ids, ACL loading, replies).
+ * Handlers stay small because all the protocol chores live behind this.
+ */
+#ifndef KZ_HTTP_INT_H
+#define KZ_HTTP_INT_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "formats/formats.h"
+#include "http/http.h"
+#include "store/store.h"
+
+/* ---- the running server -------------------------------------------------- */
+
+typedef struct kz_ratelimit kz_ratelimit;
+typedef struct kz_principal_cache kz_principal_cache;
+
+typedef struct kz_http_server {
+    kz_http_config cfg;
+    uint8_t secret[32];        /* node secret, loaded once at start */
+    char *node_name;           /* owned */
+    kz_ratelimit *rl;          /* NULL when rate_per_sec == 0 */
+    kz_principal_cache *pc;
+    /* Requests between their first byte and their completion callback, so a
+     * shutdown can let them finish before the daemon is stopped. */
+    atomic_long inflight;
+} kz_http_server;
+
+/* ---- one request --------------------------------------------------------- */
+
+typedef struct kz_route kz_route;
+
+#define KZ_HTTP_MAX_PARAMS 4
+
+typedef struct kz_req {
+    struct MHD_Connection *conn;
+    kz_http_server *srv;
+    const char *method;
+    const char *path;       /* without the query string */
+    kz_time started;
+    kz_arena arena;
+
+    /* upload */
+    kz_buf body;
+    bool body_too_large;    /* the rest of the body is being discarded */
+    size_t body_seen;       /* bytes received, counted even when discarded */
+    bool replied;
+    int early_error;        /* found with the headers, answered at the end */
+
+    /* routing */
+    const kz_route *route;
+    const char *params[KZ_HTTP_MAX_PARAMS];
+    size_t n_params;
+
+    /* who asks */
+    kz_store *st;
+    bool authed;
+    kz_principal who;
+    kz_uuid key_id;         /* "" for Basic or anonymous; logged, never the key */
+
+    /* answer, filled by handlers */
+    unsigned status;
+    json_t *out;            /* owned; NULL = empty body */
+    kz_err err;             /* when a handler returns < 0 */
+    kz_errlist errs;        /* every bad row of a rejected batch */
+    unsigned retry_after;   /* seconds, for 429 */
+    char allow[64];         /* for 405 */
+    size_t bytes_sent;      /* for the access log */
+} kz_req;
+
+/* A handler returns 0 after kz_http_ok(), or a negative KZ_E_* with r->err
+ * filled; request.c turns either into the HTTP response. */
+typedef int (*kz_handler)(kz_req *r);
+
+enum {
+    KZ_ROUTE_PUBLIC = 1, /* no key needed */
+    KZ_ROUTE_BODY = 2,   /* takes a JSON body */
+    KZ_ROUTE_HTML = 4,   /* answers HTML itself (GET /) */
+};
+
+struct kz_route {
+    const char *method;
+    const char *pattern;   /* OpenAPI syntax: /api/v1/events/{id} */
+    kz_handler fn;
+    unsigned flags;
+};
+
+/* router.c: 1 = matched (route and params set), 0 = no such path,
+ * 2 = path exists but not for this method (allow receives "GET, POST"). */
+int kz_router_match(kz_req *r, const char *method, const char *path, char *allow,
+                    size_t allow_len);
+
+/* request.c: the MHD callbacks. */
+enum MHD_Result kz_http_access(void *cls, struct MHD_Connection *conn, const char *url,
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **con_cls);
+void kz_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                       enum MHD_RequestTerminationCode toe);
+
+/* thread_store.c: this worker thread's connection, opened on first use. */
+int kz_thread_store(const kz_http_server *srv, kz_store **out, kz_err *err);
+void kz_thread_store_close(void);
+
+/* auth.c: fills r->who / r->key_id, or fails with KZ_E_UNAUTH. */
+int kz_http_authenticate(kz_req *r);
+kz_principal_cache *kz_principal_cache_new(void);
+void kz_principal_cache_free(kz_principal_cache *pc);
+/* Roles, org membership or communities changed: forget every cached principal. */
+void kz_principal_cache_flush(kz_principal_cache *pc);
+
+/* ratelimit.c: token bucket per key. 0 or KZ_E_RATE with *retry_after set. */
+kz_ratelimit *kz_ratelimit_new(double rate, unsigned burst);
+void kz_ratelimit_free(kz_ratelimit *rl);
+int kz_ratelimit_take(kz_ratelimit *rl, const char *id, kz_time now, unsigned *retry_after);
+
+/* reply.c */
+unsigned kz_http_status_of(int code);
+/* Queues r->out (or an error built from r->err) with the right status. */
+enum MHD_Result kz_http_send(kz_req *r);
+/* Queues a fixed error before a handler ran (auth, limits, routing). */
+enum MHD_Result kz_http_send_error(kz_req *r, int code, const char *field, const char *msg);
+enum MHD_Result kz_http_send_raw(kz_req *r, unsigned status, const char *ctype, char *body,
+                                 size_t len); /* takes body (malloc'd) */
+
+/* access_log.c */
+void kz_access_log(const kz_req *r);
+
+/* page.c */
+int kz_page_home(kz_req *r);
+/* The HTML of GET / (malloc'd), for page.c and its test. */
+char *kz_page_render(const char *node_name);
+
+/* ---- helpers for handlers (helpers.c) ------------------------------------ */
+
+/* Sets the answer: status and a JSON body (ownership taken; NULL allowed). */
+int kz_http_ok(kz_req *r, unsigned status, json_t *body);
+/* Checks the Content-Type and parses the body. 415 / 400 on failure. */
+int kz_http_body_json(kz_req *r, json_t **out);
+/* Rejects query parameters other than those listed (NULL-terminated). */
+int kz_http_query_only(kz_req *r, const char *const *allowed);
+/* A query parameter, or NULL; fails on invalid UTF-8 or a repeated name. */
+int kz_http_query(kz_req *r, const char *name, const char **out);
+/* Typed parameters: absent leaves *out untouched. 400 naming the parameter. */
+int kz_http_query_bool(kz_req *r, const char *name, int *out);
+int kz_http_query_time(kz_req *r, const char *name, kz_time *out);
+int kz_http_query_limit(kz_req *r, size_t *out);
+int kz_http_query_uuid(kz_req *r, const char *name, const char **out);
+/* The i-th {param} of the path as a UUID, lower-cased; 404 if not a UUID. */
+int kz_http_param_uuid(kz_req *r, size_t i, const char *what, char *out);
+
+/* Loads what the ACL needs about an event. */
+int kz_http_acl_object(kz_req *r, const kz_event *ev, kz_acl_object *out);
+/* Loads an event and checks `action` on it: 404 if not visible, 403 if
+ * visible but the action is not allowed. */
+int kz_http_event_load(kz_req *r, const char *id, bool with_indicators, kz_acl_action action,
+                       kz_event *ev, kz_acl_object *obj);
+/* Loads the {id} indicator and its event: 404 unless the caller may see the
+ * indicator, 403 when `action` is not allowed on its event. */
+int kz_http_indicator_load(kz_req *r, kz_acl_action action, kz_indicator *ind, kz_event *ev,
+                           kz_acl_object *obj);
+bool kz_http_is_admin(const kz_req *r);
+/* 422 naming the first id of l that is not an organisation ("field[i]"). */
+int kz_http_check_orgs(kz_req *r, const kz_strlist *l, const char *field);
+
+/* cursor.c: opaque keyset cursors. Decoding failures are 400 on "cursor". */
+char *kz_cursor_encode_event(kz_arena *a, kz_time modified, const char *id);
+int kz_cursor_decode_event(const char *s, kz_time *modified, kz_uuid id, kz_err *err);
+char *kz_cursor_encode_seq(kz_arena *a, int64_t seq);
+int kz_cursor_decode_seq(const char *s, int64_t *seq, kz_err *err);
+
+/* Rows a list or search may examine per request while the ACL filters. */
+#define KZ_HTTP_SCAN_CAP 20000
+
+/* ---- handlers ------------------------------------------------------------ */
+int kz_api_health(kz_req *r);
+int kz_api_me(kz_req *r);
+
+int kz_api_orgs_list(kz_req *r);
+int kz_api_orgs_create(kz_req *r);
+int kz_api_org_get(kz_req *r);
+int kz_api_org_patch(kz_req *r);
+int kz_api_org_delete(kz_req *r);
+
+int kz_api_users_list(kz_req *r);
+int kz_api_users_create(kz_req *r);
+int kz_api_user_get(kz_req *r);
+int kz_api_user_patch(kz_req *r);
+int kz_api_user_delete(kz_req *r);
+
+int kz_api_keys_list(kz_req *r);
+int kz_api_keys_create(kz_req *r);
+int kz_api_key_delete(kz_req *r);
+
+int kz_api_communities_list(kz_req *r);
+int kz_api_communities_create(kz_req *r);
+int kz_api_community_get(kz_req *r);
+int kz_api_community_member_add(kz_req *r);
+int kz_api_community_member_remove(kz_req *r);
+
+int kz_api_sharing_groups_list(kz_req *r);
+int kz_api_sharing_groups_create(kz_req *r);
+int kz_api_sharing_group_get(kz_req *r);
+
+int kz_api_events_list(kz_req *r);
+int kz_api_events_create(kz_req *r);
+int kz_api_event_get(kz_req *r);
+int kz_api_event_patch(kz_req *r);
+int kz_api_event_delete(kz_req *r);
+int kz_api_event_publish(kz_req *r);
+int kz_api_event_indicators_add(kz_req *r);
+
+int kz_api_indicator_get(kz_req *r);
+int kz_api_indicator_patch(kz_req *r);
+int kz_api_indicator_delete(kz_req *r);
+
+int kz_api_sightings_list(kz_req *r);
+int kz_api_sightings_create(kz_req *r);
+
+int kz_api_search(kz_req *r);
+
+#endif

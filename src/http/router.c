@@ -1,0 +1,142 @@
+/* router.c — the one static table from method + path to handler. Keeping every
+ * route in a single array lets the OpenAPI test compare the documentation with
+ * what is really served, and lets a wrong method on a known path answer 405
+ * with an Allow header instead of a misleading 404.
+ */
+#include "http_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const kz_route ROUTES[] = {
+    {"GET", "/", kz_page_home, KZ_ROUTE_PUBLIC | KZ_ROUTE_HTML},
+    {"GET", "/api/v1/health", kz_api_health, KZ_ROUTE_PUBLIC},
+    {"GET", "/api/v1/me", kz_api_me, 0},
+
+    {"GET", "/api/v1/orgs", kz_api_orgs_list, 0},
+    {"POST", "/api/v1/orgs", kz_api_orgs_create, KZ_ROUTE_BODY},
+    {"GET", "/api/v1/orgs/{id}", kz_api_org_get, 0},
+    {"PATCH", "/api/v1/orgs/{id}", kz_api_org_patch, KZ_ROUTE_BODY},
+    {"DELETE", "/api/v1/orgs/{id}", kz_api_org_delete, 0},
+
+    {"GET", "/api/v1/users", kz_api_users_list, 0},
+    {"POST", "/api/v1/users", kz_api_users_create, KZ_ROUTE_BODY},
+    {"GET", "/api/v1/users/{id}", kz_api_user_get, 0},
+    {"PATCH", "/api/v1/users/{id}", kz_api_user_patch, KZ_ROUTE_BODY},
+    {"DELETE", "/api/v1/users/{id}", kz_api_user_delete, 0},
+
+    {"GET", "/api/v1/keys", kz_api_keys_list, 0},
+    {"POST", "/api/v1/keys", kz_api_keys_create, KZ_ROUTE_BODY},
+    {"DELETE", "/api/v1/keys/{id}", kz_api_key_delete, 0},
+
+    {"GET", "/api/v1/communities", kz_api_communities_list, 0},
+    {"POST", "/api/v1/communities", kz_api_communities_create, KZ_ROUTE_BODY},
+    {"GET", "/api/v1/communities/{id}", kz_api_community_get, 0},
+    {"POST", "/api/v1/communities/{id}/members", kz_api_community_member_add, KZ_ROUTE_BODY},
+    {"DELETE", "/api/v1/communities/{id}/members/{org_id}", kz_api_community_member_remove, 0},
+
+    {"GET", "/api/v1/sharing-groups", kz_api_sharing_groups_list, 0},
+    {"POST", "/api/v1/sharing-groups", kz_api_sharing_groups_create, KZ_ROUTE_BODY},
+    {"GET", "/api/v1/sharing-groups/{id}", kz_api_sharing_group_get, 0},
+
+    {"GET", "/api/v1/events", kz_api_events_list, 0},
+    {"POST", "/api/v1/events", kz_api_events_create, KZ_ROUTE_BODY},
+    {"GET", "/api/v1/events/{id}", kz_api_event_get, 0},
+    {"PATCH", "/api/v1/events/{id}", kz_api_event_patch, KZ_ROUTE_BODY},
+    {"DELETE", "/api/v1/events/{id}", kz_api_event_delete, 0},
+    {"POST", "/api/v1/events/{id}/publish", kz_api_event_publish, 0},
+    {"POST", "/api/v1/events/{id}/indicators", kz_api_event_indicators_add, KZ_ROUTE_BODY},
+
+    {"GET", "/api/v1/indicators/{id}", kz_api_indicator_get, 0},
+    {"PATCH", "/api/v1/indicators/{id}", kz_api_indicator_patch, KZ_ROUTE_BODY},
+    {"DELETE", "/api/v1/indicators/{id}", kz_api_indicator_delete, 0},
+    {"GET", "/api/v1/indicators/{id}/sightings", kz_api_sightings_list, 0},
+    {"POST", "/api/v1/indicators/{id}/sightings", kz_api_sightings_create, KZ_ROUTE_BODY},
+
+    {"GET", "/api/v1/search", kz_api_search, 0},
+};
+
+#define N_ROUTES KZ_ARRAY_LEN(ROUTES)
+
+static kz_route_info g_info[N_ROUTES];
+static pthread_once_t g_info_once = PTHREAD_ONCE_INIT;
+
+static void info_init(void)
+{
+    for (size_t i = 0; i < N_ROUTES; i++) {
+        g_info[i].method = ROUTES[i].method;
+        g_info[i].path = ROUTES[i].pattern;
+    }
+}
+
+size_t kz_http_routes(const kz_route_info **out)
+{
+    pthread_once(&g_info_once, info_init);
+    *out = g_info;
+    return N_ROUTES;
+}
+
+/* Matches path against pattern segment by segment; a {name} segment takes
+ * any non-empty segment. Params point into the arena copy of the path. */
+static bool match(kz_req *r, const char *pattern, const char *path, const char **params,
+                  size_t *n_params)
+{
+    size_t n = 0;
+    const char *p = pattern, *s = path;
+    while (*p && *s) {
+        if (*p != '/' || *s != '/')
+            return false;
+        p++, s++;
+        const char *pe = strchr(p, '/'), *se = strchr(s, '/');
+        size_t pl = pe ? (size_t)(pe - p) : strlen(p);
+        size_t sl = se ? (size_t)(se - s) : strlen(s);
+        if (pl > 0 && p[0] == '{') {
+            if (sl == 0 || n >= KZ_HTTP_MAX_PARAMS)
+                return false;
+            if (params) {
+                params[n] = kz_arena_strndup(&r->arena, s, sl);
+                if (!params[n])
+                    return false;
+            }
+            n++;
+        } else if (pl != sl || memcmp(p, s, pl) != 0) {
+            return false;
+        }
+        p += pl, s += sl;
+    }
+    if (*p || *s)
+        return false;
+    *n_params = n;
+    return true;
+}
+
+int kz_router_match(kz_req *r, const char *method, const char *path, char *allow,
+                    size_t allow_len)
+{
+    /* HEAD is GET without a body; MHD drops the body itself. */
+    if (strcmp(method, "HEAD") == 0)
+        method = "GET";
+    size_t alen = 0;
+    if (allow_len)
+        allow[0] = 0;
+    bool path_known = false;
+    for (size_t i = 0; i < N_ROUTES; i++) {
+        const kz_route *rt = &ROUTES[i];
+        size_t np = 0;
+        bool same_method = strcmp(rt->method, method) == 0;
+        if (!match(r, rt->pattern, path, same_method ? r->params : NULL, &np))
+            continue;
+        if (same_method) {
+            r->route = rt;
+            r->n_params = np;
+            return 1;
+        }
+        path_known = true;
+        if (allow_len && !strstr(allow, rt->method)) {
+            int w = snprintf(allow + alen, allow_len - alen, "%s%s", alen ? ", " : "", rt->method);
+            if (w > 0 && (size_t)w < allow_len - alen)
+                alen += (size_t)w;
+        }
+    }
+    return path_known ? 2 : 0;
+}

@@ -1,0 +1,251 @@
+/* server.c — starting and stopping the HTTP daemon.
+ *
+ * libmicrohttpd runs a pool of worker threads (one per core unless told),
+ * each with its own epoll set, so a request is served start to finish on one
+ * thread with its own store connection. The main thread only waits for
+ * SIGTERM / SIGINT (blocked everywhere, taken with sigwait, so no handler runs
+ * in a random thread), then stops accepting, lets requests in flight finish —
+ * store writes are transactions, so a request cut short stores nothing — and
+ * stops the daemon.
+ *
+ * Safe defaults: loopback unless an address is named, port 0 picks a free
+ * port and the real one is printed for scripts and tests.
+ */
+#include "http_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define KZ_DEFAULT_MAX_BODY ((size_t)64 << 20)
+#define KZ_CONN_MEMORY (32u * 1024) /* MHD zeroes it per request: keep it small */
+#define KZ_CONN_LIMIT 4096u
+/* How long a shutdown waits for requests in flight before cutting them. */
+#define KZ_DRAIN_US (10 * 1000000LL)
+
+void kz_http_config_defaults(kz_http_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->listen = "127.0.0.1:8080";
+    cfg->max_body = KZ_DEFAULT_MAX_BODY;
+    cfg->rate_per_sec = 0;
+    cfg->rate_burst = 0;
+    cfg->threads = 0;
+    cfg->timeout_s = 60;
+    cfg->access_log = true;
+}
+
+/* "host:port", "[v6]:port", ":port" or "port". An empty host is loopback:
+ * listening on every interface must be asked for by name (0.0.0.0 or [::]). */
+static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sslen, kz_err *err)
+{
+    char host[256] = "127.0.0.1";
+    const char *port;
+    if (!s || !*s)
+        s = "127.0.0.1:8080";
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || close[1] != ':' || (size_t)(close - s - 1) >= sizeof host)
+            return kz_fail(err, KZ_E_INVALID, "listen",
+                           "listen address '%s' is not [IPv6]:port", s);
+        memcpy(host, s + 1, (size_t)(close - s - 1));
+        host[close - s - 1] = 0;
+        port = close + 2;
+    } else {
+        const char *colon = strrchr(s, ':');
+        if (colon && strchr(s, ':') != colon)
+            return kz_fail(err, KZ_E_INVALID, "listen",
+                           "listen address '%s': put IPv6 addresses in brackets, [::1]:8080", s);
+        if (!colon) {
+            port = s;
+        } else {
+            if ((size_t)(colon - s) >= sizeof host)
+                return kz_fail(err, KZ_E_INVALID, "listen", "listen host in '%s' is too long", s);
+            if (colon > s) {
+                memcpy(host, s, (size_t)(colon - s));
+                host[colon - s] = 0;
+            }
+            port = colon + 1;
+        }
+    }
+    char *end;
+    errno = 0;
+    long p = strtol(port, &end, 10);
+    if (!*port || *end || errno || p < 0 || p > 65535)
+        return kz_fail(err, KZ_E_INVALID, "listen", "listen address '%s' has no valid port (0-65535)",
+                       s);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    int g = getaddrinfo(host, NULL, &hints, &res);
+    if (g != 0 || !res)
+        return kz_fail(err, KZ_E_INVALID, "listen", "cannot resolve listen host '%s': %s", host,
+                       gai_strerror(g));
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *sslen = res->ai_addrlen;
+    freeaddrinfo(res);
+    if (ss->ss_family == AF_INET)
+        ((struct sockaddr_in *)(void *)ss)->sin_port = htons((uint16_t)p);
+    else if (ss->ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)(void *)ss)->sin6_port = htons((uint16_t)p);
+    else
+        return kz_fail(err, KZ_E_INVALID, "listen", "listen host '%s' is not an IP address", host);
+    return 0;
+}
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = 0;
+    kz_log(KZ_LOG_WARN, "http: %s", line);
+}
+
+static long inflight(kz_http_server *srv) { return atomic_load(&srv->inflight); }
+
+/* Reads what the server needs once: the node secret and its name. Opening the
+ * store here also applies migrations before any worker races to do it. */
+static int load_node(kz_http_server *srv, kz_err *err)
+{
+    kz_store *st = NULL;
+    int rc = kz_store_open(srv->cfg.db_path, &st, err);
+    if (rc < 0)
+        return rc;
+    rc = kz_store_node_secret(st, srv->secret, err);
+    if (rc == 0) {
+        const char *name = srv->cfg.node_name;
+        kz_arena a;
+        kz_arena_init(&a);
+        char *meta = NULL;
+        kz_err e;
+        if ((!name || !*name) && kz_store_meta_get(st, "node_name", &a, &meta, &e) == 0 && meta &&
+            *meta)
+            name = meta;
+        srv->node_name = strdup(name && *name ? name : "kizuna");
+        kz_arena_free(&a);
+        if (!srv->node_name)
+            rc = kz_fail(err, KZ_E_NOMEM, NULL, "out of memory");
+    }
+    kz_store_close(st);
+    return rc;
+}
+
+static void server_free(kz_http_server *srv)
+{
+    kz_ratelimit_free(srv->rl);
+    kz_principal_cache_free(srv->pc);
+    free(srv->node_name);
+    sodium_memzero(srv->secret, sizeof srv->secret);
+}
+
+int kz_http_serve(const kz_http_config *cfg, kz_err *err)
+{
+    if (!cfg || !cfg->db_path)
+        return kz_fail(err, KZ_E_INVALID, "db", "no database path given");
+    kz_http_server srv;
+    memset(&srv, 0, sizeof srv);
+    srv.cfg = *cfg;
+    if (srv.cfg.max_body == 0)
+        srv.cfg.max_body = KZ_DEFAULT_MAX_BODY;
+    if (srv.cfg.timeout_s == 0)
+        srv.cfg.timeout_s = 60;
+    unsigned threads = srv.cfg.threads;
+    if (threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (unsigned)n : 1;
+    }
+    if (threads > 256)
+        threads = 256;
+    atomic_init(&srv.inflight, 0);
+
+    struct sockaddr_storage ss;
+    socklen_t sslen = 0;
+    int rc = parse_listen(srv.cfg.listen, &ss, &sslen, err);
+    if (rc == 0)
+        rc = load_node(&srv, err);
+    if (rc == 0 && srv.cfg.rate_per_sec > 0 &&
+        !(srv.rl = kz_ratelimit_new(srv.cfg.rate_per_sec, srv.cfg.rate_burst)))
+        rc = kz_fail(err, KZ_E_NOMEM, NULL, "out of memory");
+    if (rc == 0 && !(srv.pc = kz_principal_cache_new()))
+        rc = kz_fail(err, KZ_E_NOMEM, NULL, "out of memory");
+    if (rc < 0) {
+        server_free(&srv);
+        return rc;
+    }
+
+    /* Block the stop signals before MHD starts its threads, which inherit the
+     * mask; only sigwait below takes them. */
+    sigset_t stop, old;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, &old);
+
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+        flags |= MHD_USE_EPOLL;
+    else
+        flags |= MHD_USE_POLL;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, 0, NULL, NULL, kz_http_access, &srv,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, srv.cfg.timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)KZ_CONN_MEMORY,
+        MHD_OPTION_CONNECTION_LIMIT, KZ_CONN_LIMIT,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_NOTIFY_COMPLETED, kz_http_completed, &srv,
+        MHD_OPTION_END);
+    if (!d) {
+        int e = errno;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        server_free(&srv);
+        return kz_fail(err, KZ_E_IO, "listen", "cannot listen on %s: %s", srv.cfg.listen,
+                       e ? strerror(e) : "libmicrohttpd refused the configuration");
+    }
+
+    const union MHD_DaemonInfo *pi = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    unsigned port = pi ? pi->port : 0;
+    char host[INET6_ADDRSTRLEN] = "?";
+    if (ss.ss_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)&ss)->sin_addr, host, sizeof host);
+    else
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)&ss)->sin6_addr, host, sizeof host);
+    if (ss.ss_family == AF_INET6)
+        printf("kizuna: listening on http://[%s]:%u\n", host, port);
+    else
+        printf("kizuna: listening on http://%s:%u\n", host, port);
+    fflush(stdout);
+    kz_log(KZ_LOG_INFO, "serving %s with %u threads, body limit %zu bytes%s", srv.cfg.db_path,
+           threads, srv.cfg.max_body, srv.rl ? ", rate limited" : "");
+
+    int sig = 0;
+    while (sigwait(&stop, &sig) != 0)
+        ;
+    kz_log(KZ_LOG_INFO, "%s: finishing requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
+
+    MHD_socket lfd = MHD_quiesce_daemon(d);
+    kz_time deadline = kz_time_now() + KZ_DRAIN_US;
+    while (inflight(&srv) > 0 && kz_time_now() < deadline)
+        usleep(10000);
+    MHD_stop_daemon(d);
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
+    kz_thread_store_close();
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    server_free(&srv);
+    kz_log(KZ_LOG_INFO, "stopped");
+    return 0;
+}
