@@ -134,6 +134,10 @@ void kz__read_end(kz_store *st, bool started);
 int kz__fail_txn(kz_store *st, int rc);
 
 /* ---- schema (migrations.c), secret (secret.c) ----------------------------- */
+/* Numbered schema steps after the first, one file each. */
+extern const char kz__migration_2_match[];
+extern const char kz__migration_3_stix[];
+extern const char kz__migration_4_misp[];
 
 int kz__migrate(kz_store *st, kz_err *err);
 int kz__secret_ensure(kz_store *st, kz_err *err);
