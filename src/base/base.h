@@ -113,8 +113,18 @@ int kz_time_parse(const char *s, kz_time *out, kz_err *err);
 typedef char kz_uuid[KZ_UUID_STRLEN + 1];
 
 void kz_uuid_v4(kz_uuid out);
-/* RFC 9562 v7: time-ordered (ms + sub-ms fraction, then random). New rows get
- * these so id indexes grow at their end instead of being written at random. */
+/* RFC 9562 v7: a millisecond timestamp, a counter, then random bits. New rows
+ * get these so id indexes grow at their end instead of being written at a
+ * random page per row. A generator keeps ids increasing and draws randomness
+ * 4 KiB at a time (bulk imports mint millions); kz_uuid_v7 uses one per thread. */
+typedef struct kz_uuid7_gen {
+    uint8_t pool[4096];
+    size_t used;
+    int64_t last_ms;
+    uint32_t counter; /* 30 bits after the timestamp */
+} kz_uuid7_gen;
+/* Start from (kz_uuid7_gen){0}. Increasing within one generator. */
+void kz_uuid7_next(kz_uuid7_gen *g, kz_uuid out);
 void kz_uuid_v7(kz_uuid out);
 /* RFC 4122 name-based, SHA-1. ns is a UUID string. */
 int kz_uuid_v5(const char *ns, const void *name, size_t n, kz_uuid out);

@@ -44,21 +44,40 @@ void kz_uuid_v4(kz_uuid out)
     format_uuid(b, out);
 }
 
+void kz_uuid7_next(kz_uuid7_gen *g, kz_uuid out)
+{
+    if (g->used == 0 || g->used + 6 > sizeof g->pool) {
+        randombytes_buf(g->pool, sizeof g->pool);
+        g->used = 1; /* 0 means "never filled" */
+    }
+    int64_t ms = kz_time_now() / 1000;
+    if (ms > g->last_ms) {
+        g->last_ms = ms;
+        /* A random start in the low quarter leaves room to count. */
+        g->counter = (uint32_t)(g->pool[g->used] & 0x0f) << 24;
+    } else if (++g->counter >= (1u << 30)) { /* counter full: borrow the next millisecond */
+        g->last_ms++;
+        g->counter = 0;
+    }
+    uint8_t b[16];
+    int64_t t = g->last_ms;
+    for (int i = 5; i >= 0; i--, t >>= 8)
+        b[i] = (uint8_t)t;
+    /* version 7, 12 counter bits | variant 10, 18 counter bits, 44 random */
+    b[6] = (uint8_t)(0x70 | ((g->counter >> 26) & 0x0f));
+    b[7] = (uint8_t)(g->counter >> 18);
+    b[8] = (uint8_t)(0x80 | ((g->counter >> 12) & 0x3f));
+    b[9] = (uint8_t)(g->counter >> 4);
+    b[10] = (uint8_t)((g->counter << 4) | (g->pool[g->used] & 0x0f));
+    memcpy(b + 11, g->pool + g->used + 1, 5);
+    g->used += 6;
+    format_uuid(b, out);
+}
+
 void kz_uuid_v7(kz_uuid out)
 {
-    uint8_t b[16];
-    randombytes_buf(b, sizeof b);
-    kz_time us = kz_time_now();
-    uint64_t ms = (uint64_t)(us / 1000);
-    /* RFC 9562 §6.2 method 3: the 12 bits of rand_a carry the sub-millisecond
-     * fraction, so ids minted in one millisecond still sort by time. */
-    unsigned frac = (unsigned)((us % 1000) * 4096 / 1000);
-    for (int i = 0; i < 6; i++)
-        b[i] = (uint8_t)(ms >> (40 - 8 * i));
-    b[6] = (uint8_t)(0x70 | (frac >> 8));
-    b[7] = (uint8_t)(frac & 0xff);
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    format_uuid(b, out);
+    static _Thread_local kz_uuid7_gen gen;
+    kz_uuid7_next(&gen, out);
 }
 
 int kz_uuid_v5(const char *ns, const void *name, size_t n, kz_uuid out)
