@@ -5,7 +5,9 @@
  * line kz_ioc_guess can type, and writes COUNT indicators (cycling through the
  * data if it holds fewer) as the native JSON Lines import format (one event
  * line, then indicator lines), and the same rows as CSV "type,value" for the
- * sqlite3 peer. Values repeat only when COUNT exceeds the data.
+ * sqlite3 peer. Rows are taken with a stride coprime to the data size, so a
+ * sample smaller than the data still spans every trail file (and so every
+ * kind of indicator); values repeat only when COUNT exceeds the data.
  */
 #include <dirent.h>
 #include <jansson.h>
@@ -95,6 +97,16 @@ static void walk(rows *r, const char *dir, int depth)
     free(names);
 }
 
+static size_t gcd(size_t a, size_t b)
+{
+    while (b) {
+        size_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 5) {
@@ -114,13 +126,18 @@ int main(int argc, char **argv)
         perror("bench_gen");
         return 1;
     }
+    /* A stride near n/phi that shares no factor with n visits every row once
+     * per n steps, spread over the whole (sorted) data. */
+    size_t stride = (size_t)((double)r.n * 0.6180339887) | 1;
+    while (gcd(stride, r.n) != 1)
+        stride += 2;
     kz_uuid ev;
     kz_uuid_v4(ev);
     fprintf(jl, "{\"id\":\"%s\",\"title\":\"maltrail benchmark\",\"tlp\":\"green\","
                 "\"distribution\":\"community\"}\n", ev);
     fprintf(csv, "type,value\n");
     for (size_t i = 0; i < count; i++) {
-        size_t k = i % r.n;
+        size_t k = (size_t)(((unsigned __int128)i * stride) % r.n);
         json_t *o = json_pack("{s:s,s:s,s:s}", "event_id", ev, "type",
                               kz_ioc_type_name((kz_ioc_type)r.type[k]), "value", r.v[k]);
         char *s = json_dumps(o, JSON_COMPACT);

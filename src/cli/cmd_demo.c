@@ -403,7 +403,7 @@ static int seed_event(kz_store *st, const char *dir, const char *fam, size_t k, 
     ev.created = ev.modified = now;
     for (size_t i = 0; i < t.n; i++) {
         kz_indicator *ind = &t.inds[i];
-        kz_uuid_v4(ind->id);
+        kz_uuid_v7(ind->id);
         memcpy(ind->event_id, ev.id, sizeof ind->event_id);
         ind->to_ids = true;
         ind->tlp = -1;

@@ -114,7 +114,7 @@ static int indicator_add(int argc, char **argv)
         rc = parse_values(&args, type, &a, inds);
     kz_time now = kz_time_now();
     for (size_t i = 0; rc == CLI_OK && i < n; i++) {
-        kz_uuid_v4(inds[i].id);
+        kz_uuid_v7(inds[i].id);
         memcpy(inds[i].event_id, ev.id, sizeof inds[i].event_id);
         inds[i].created = inds[i].modified = now;
         if (kz_acl_check_indicator_not_looser(&ev, &inds[i], &err) != 0) {

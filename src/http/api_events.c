@@ -119,7 +119,7 @@ int kz_api_events_create(kz_req *r)
     ev.published_at = 0;
     for (size_t i = 0; i < ev.n_indicators; i++) {
         kz_indicator *ind = &ev.indicators[i];
-        kz_uuid_v4(ind->id);
+        kz_uuid_v7(ind->id);
         memcpy(ind->event_id, ev.id, sizeof ind->event_id);
         ind->created = ind->modified = now;
         ind->deleted = false;

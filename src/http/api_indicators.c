@@ -141,7 +141,7 @@ int kz_api_event_indicators_add(kz_req *r)
         return kz_fail(&r->err, KZ_E_VALUE, "indicators", "%zu of %zu indicators are invalid", bad, n);
     kz_time now = kz_time_now();
     for (size_t i = 0; i < n; i++) {
-        kz_uuid_v4(inds[i].id);
+        kz_uuid_v7(inds[i].id);
         memcpy(inds[i].event_id, ev.id, sizeof inds[i].event_id);
         inds[i].created = inds[i].modified = now;
         inds[i].deleted = false;
