@@ -18,6 +18,9 @@ static const cli_opt opts[] = {
     CLI_OPT_DB,
     {"event", CLI_MULTI, "ID", "export only this event (default: all events)"},
     {"out", CLI_VALUE, "FILE", "write to FILE instead of stdout"},
+    {"format", CLI_VALUE, "FORMAT",
+     "native (default), or misp, misp-feed, csv, text, zeek, suricata-dataset,"
+     " suricata-iprep: see 'kizuna export --format csv --help'"},
     {0},
 };
 static const cli_spec spec = {
@@ -108,8 +111,15 @@ static int export_all(kz_store *st, FILE *f, size_t *n_ev, size_t *n_ind)
     }
 }
 
+/* MISP and sensor formats (cmd_misp.c): --format misp, misp-feed, csv, text,
+ * zeek, suricata-dataset, suricata-iprep. */
+bool cli_export_is_other_format(int argc, char **argv);
+int cli_export_other(int argc, char **argv);
+
 int cli_cmd_export(int argc, char **argv)
 {
+    if (cli_export_is_other_format(argc, argv))
+        return cli_export_other(argc, argv);
     cli_args args;
     int rc;
     if (!cli_parse(&spec, argc, argv, &args, &rc))

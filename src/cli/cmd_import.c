@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "formats/formats.h"
+#include "http/http.h" /* match engine: kz_warninglists_install */
 
 #define MAX_LINE ((size_t)64 << 20)
 #define MAX_DOC ((size_t)64 << 20)
@@ -27,6 +28,8 @@
 static const cli_opt opts[] = {
     CLI_OPT_DB,
     {"org", CLI_VALUE, "ORG", "creator of every event (default: its creator_org, if on this node)"},
+    {"warninglists", CLI_VALUE, "DIR",
+     "MISP warninglists folder (lists/<name>/list.json): indicators on one are flagged"},
     {0},
 };
 static const cli_spec spec = {
@@ -439,6 +442,11 @@ int cli_cmd_import(int argc, char **argv)
         if (org_arg && (rc = cli_org_resolve(st, org_arg, &a, &org)) == CLI_OK)
             im->org_override = org.id;
     }
+    const char *wl_dir = cli_get(&args, "warninglists", NULL);
+    if (rc == CLI_OK && wl_dir && kz_warninglists_install(wl_dir, NULL, &err) != 0) {
+        cli_report("cannot load the warninglists", &err);
+        rc = CLI_FAIL;
+    }
     if (rc == CLI_OK) {
         kz_store_bulk_mode(st, true);
         if (kz_store_begin(st, &err) != 0) {
@@ -473,6 +481,8 @@ int cli_cmd_import(int argc, char **argv)
     }
     kz_arena_free(&a);
     kz_store_close(st);
+    if (wl_dir)
+        kz_warninglists_uninstall();
     if (!from_stdin)
         fclose(f);
     cli_args_free(&args);

@@ -14,12 +14,22 @@ static const cli_opt opts[] = {
     {"listen", CLI_VALUE, "ADDR:PORT",
      "address to listen on (default 127.0.0.1:8080; [::1]:8080; port 0 picks one)"},
     {"name", CLI_VALUE, "NAME", "node name shown on GET / (default: the one given to init)"},
-    {"max-body", CLI_VALUE, "BYTES", "largest request body (default 64 MiB)"},
+    {"max-body", CLI_VALUE, "BYTES",
+     "largest request body of the batch routes (default 64 MiB; other routes take 1 MiB)"},
     {"rate", CLI_VALUE, "RPS", "requests per second per API key (0 = unlimited)"},
     {"burst", CLI_VALUE, "N", "requests a key may send at once above the rate"},
     {"timeout", CLI_VALUE, "S", "idle connection time-out in seconds"},
     {"threads", CLI_VALUE, "N", "worker threads (default: one per core)"},
     {"no-access-log", CLI_FLAG, NULL, "do not log requests on stderr"},
+    /* hardening */
+    {"per-ip-connections", CLI_VALUE, "N",
+     "connections one client address may hold open (default 64)"},
+    {"warninglists", CLI_VALUE, "DIR",
+     "MISP warninglists folder (lists/<name>/list.json): indicators on one are flagged and "
+     "their lookup hits reported as warninglisted, not as alerts"},
+    {"match-orgs", CLI_VALUE, "N",
+     "lookup indexes kept in memory, one per organisation (default 8; least recently used "
+     "evicted)"},
     {0},
 };
 static const cli_spec spec = {
@@ -69,13 +79,15 @@ int cli_cmd_serve(int argc, char **argv)
         return rc;
     kz_http_config cfg;
     kz_http_config_defaults(&cfg);
-    uint64_t max_body, burst, timeout, threads;
+    uint64_t max_body, burst, timeout, threads, match_orgs, per_ip;
     double rate;
     if (cli_get_uint(&args, "max-body", cfg.max_body, 1, (uint64_t)1 << 40, &max_body) ||
         cli_get_uint(&args, "burst", cfg.rate_burst, 0, 1000000, &burst) ||
         cli_get_uint(&args, "timeout", cfg.timeout_s, 1, 86400, &timeout) ||
         cli_get_uint(&args, "threads", cfg.threads, 0, 1024, &threads) ||
-        cli_get_double(&args, "rate", cfg.rate_per_sec, 0, 1e9, &rate)) {
+        cli_get_double(&args, "rate", cfg.rate_per_sec, 0, 1e9, &rate) ||
+        cli_get_uint(&args, "match-orgs", 8, 1, 4096, &match_orgs) ||
+        cli_get_uint(&args, "per-ip-connections", cfg.per_ip_connections, 1, 100000, &per_ip)) {
         cli_args_free(&args);
         return CLI_USAGE;
     }
@@ -88,6 +100,9 @@ int cli_cmd_serve(int argc, char **argv)
     cfg.rate_per_sec = rate;
     if (cli_flag(&args, "no-access-log"))
         cfg.access_log = false;
+    cfg.warninglists = cli_get(&args, "warninglists", NULL);
+    cfg.match_orgs = (unsigned)match_orgs;
+    cfg.per_ip_connections = (unsigned)per_ip;
     kz_arena a;
     kz_arena_init(&a);
     char *stored_name = NULL;

@@ -7,6 +7,15 @@
 #include "cli.h"
 
 #include <string.h>
+#include <sys/stat.h>
+
+/* STIX 2.1 (cmd_stix.c) */
+int cli_cmd_stix(int argc, char **argv);
+
+int cli_cmd_misp(int argc, char **argv); /* MISP interoperability (cmd_misp.c) */
+
+/* log sweeps (cmd_sweep.c) */
+int cli_cmd_sweep(int argc, char **argv);
 
 static const cli_sub commands[] = {
     {"init", cli_cmd_init, "create a node's database, its first org and admin key"},
@@ -21,6 +30,12 @@ static const cli_sub commands[] = {
     {"import", cli_cmd_import, "import events and indicators (native JSON / JSON Lines)"},
     {"export", cli_cmd_export, "export events and indicators as JSON Lines"},
     {"demo", cli_cmd_demo, "seed the ASEAN demo community (make run)"},
+    /* MISP interoperability (cmd_misp.c) */
+    {"misp", cli_cmd_misp, "import MISP events, feeds and sharing groups"},
+    /* STIX 2.1 (cmd_stix.c) */
+    {"stix", cli_cmd_stix, "import and export STIX 2.1 bundles"},
+    /* log sweeps (cmd_sweep.c) */
+    {"sweep", cli_cmd_sweep, "sweep logs (Zeek, EVE, CSV, text; plain or gzip) against the intelligence"},
     {0},
 };
 
@@ -61,6 +76,9 @@ int cli_dispatch(const char *group, const char *summary, const cli_sub *subs, in
 
 int main(int argc, char **argv)
 {
+    /* hardening: the database, its WAL and secret, exports: private to the
+     * node's user unless the operator widens them. */
+    umask(077);
     if (kz_base_init() != 0) {
         cli_error("cannot initialise (libsodium)");
         return CLI_FAIL;

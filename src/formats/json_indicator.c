@@ -146,6 +146,16 @@ static int ind_apply(const kz_jr *r, const json_t *j, kz_buf *norm, kz_indicator
             else
                 rc = unknown(r, k);
             break;
+        case 'w':
+            /* match engine: set by the store, accepted back and ignored so
+             * that what GET returns can be sent again. */
+            if (!strcmp(k, "warninglist")) {
+                char *ignored = NULL;
+                rc = kz_jr_string(r, k, v, 1024, KZ_JR_NULLABLE, &ignored);
+            } else {
+                rc = unknown(r, k);
+            }
+            break;
         default: rc = unknown(r, k); break;
         }
         if (rc)
@@ -322,5 +332,7 @@ json_t *kz_json_indicator(const kz_indicator *ind)
     bad |= kz_jw_ascii(j, "distribution", dist);
     bad |= kz_jw_time(j, "created", ind->created);
     bad |= kz_jw_time(j, "modified", ind->modified);
+    if (ind->warninglist) /* match engine: only on flagged indicators */
+        bad |= kz_jw_str(j, "warninglist", ind->warninglist);
     return kz_jw_done(j, bad);
 }

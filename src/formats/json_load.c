@@ -2,7 +2,8 @@
  * become jansson values. Before jansson sees the bytes they are checked for
  * UTF-8 (so the client learns the byte offset, not just "bad input") and for
  * nesting depth (so a body of a million '[' cannot exhaust the stack in
- * jansson's recursive parser). */
+ * jansson's recursive parser). While jansson parses, its memory counts
+ * against the budget of json_budget.c (when the server turned it on). */
 #include "json_read.h"
 
 #include <string.h>
@@ -100,7 +101,16 @@ int kz_json_load(const char *p, size_t n, json_t **out, kz_err *err)
                        KZ_JSON_MAX_DEPTH, line, col);
     }
     json_error_t je;
+    kz_json_budget_begin(n);
     json_t *j = json_loadb(p, n, JSON_REJECT_DUPLICATES, &je);
+    if (kz_json_budget_end()) {
+        json_decref(j);
+        return kz_fail(err, KZ_E_TOOLARGE, "",
+                       "JSON document too complex: parsing its %zu bytes would take more memory "
+                       "than the node allows for a document of that size; send it in smaller "
+                       "parts",
+                       n);
+    }
     if (!j) {
         const char *text = je.text;
         /* jansson names its own flag here; say what the client can fix. */

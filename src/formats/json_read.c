@@ -20,12 +20,17 @@ void kz_jr_path(const kz_jr *r, const char *key, long sub, char *out, size_t n)
     char tail[100] = "";
     if (sub >= 0)
         snprintf(tail, sizeof tail, "[%ld]", sub);
+    /* A long path is cut to fit out (the callers' messages quote it, they do
+     * not parse it); the trim mends a UTF-8 character cut in two. */
+    int w;
     if (!key)
-        snprintf(out, n, "%s%s", head, tail);
+        w = snprintf(out, n, "%s%s", head, tail);
     else if (head[0])
-        snprintf(out, n, "%s.%s%s", head, k, tail);
+        w = snprintf(out, n, "%s.%s%s", head, k, tail);
     else
-        snprintf(out, n, "%s%s", k, tail);
+        w = snprintf(out, n, "%s%s", k, tail);
+    if (w < 0 && n)
+        out[0] = 0;
     kz_jr_utf8_trim(out);
 }
 

@@ -91,6 +91,25 @@ static int answer_event(kz_req *r, const char *id, unsigned status)
     return kz_http_ok(r, status, visible_event_json(r, &ev, &obj));
 }
 
+/* After a PATCH: the event as stored now. The change may have hidden it from
+ * the editor (a stricter TLP, a sharing group they are not in); it is saved
+ * all the same, so the answer is 200 with the new state, without the
+ * indicators, which the editor can no longer see. */
+static int answer_patched(kz_req *r, const char *id)
+{
+    kz_event ev;
+    kz_acl_object obj;
+    int rc = kz_store_event_get(r->st, id, true, &r->arena, &ev, &r->err);
+    if (rc == 0)
+        rc = kz_http_acl_object(r, &ev, &obj);
+    if (rc < 0)
+        return rc;
+    if (kz_acl_allows(&r->who, &obj, KZ_ACL_VIEW, NULL))
+        return kz_http_ok(r, MHD_HTTP_OK, visible_event_json(r, &ev, &obj));
+    ev.n_indicators = 0;
+    return kz_http_ok(r, MHD_HTTP_OK, kz_json_event(&ev, true));
+}
+
 int kz_api_events_create(kz_req *r)
 {
     int rc = kz_http_query_only(r, NULL);
@@ -165,9 +184,22 @@ int kz_api_event_patch(kz_req *r)
     if ((rc = check_refs(r, &ev)) < 0)
         return rc;
     ev.modified = kz_time_now();
-    if ((rc = kz_store_event_update(r->st, &ev, &r->err)) < 0)
+    /* One transaction: indicators marked looser than the event's new TLP or
+     * distribution go back to inheriting, so nothing is labelled (in search
+     * hits, exports, the index) looser than its event now is. */
+    if ((rc = kz_store_begin(r->st, &r->err)) < 0)
         return rc;
-    return answer_event(r, id, MHD_HTTP_OK);
+    size_t narrowed = 0;
+    rc = kz_store_event_update(r->st, &ev, &r->err);
+    if (rc == 0)
+        rc = kz_store_indicators_narrow(r->st, id, &narrowed, &r->err);
+    if (rc < 0) {
+        kz_store_rollback(r->st);
+        return rc;
+    }
+    if ((rc = kz_store_commit(r->st, &r->err)) < 0)
+        return rc;
+    return answer_patched(r, id);
 }
 
 int kz_api_event_delete(kz_req *r)
@@ -240,7 +272,7 @@ int kz_api_events_list(kz_req *r)
         after_id = kz_arena_alloc(&r->arena, sizeof(kz_uuid));
         if (!after_id)
             return kz_fail(&r->err, KZ_E_NOMEM, NULL, "out of memory");
-        if ((rc = kz_cursor_decode_event(cursor, &after_t, after_id, &r->err)) < 0)
+        if ((rc = kz_cursor_decode_event(r, cursor, &after_t, after_id)) < 0)
             return rc;
     }
 
@@ -289,7 +321,7 @@ int kz_api_events_list(kz_req *r)
             break;
         }
     }
-    char *next = more ? kz_cursor_encode_event(&r->arena, after_t, after_id) : NULL;
+    char *next = more ? kz_cursor_encode_event(r, after_t, after_id) : NULL;
     return kz_http_ok(r, MHD_HTTP_OK,
                       json_pack("{s:o,s:o}", "events", arr, "next_cursor",
                                 next ? json_string(next) : json_null()));

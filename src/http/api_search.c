@@ -52,6 +52,10 @@ static int parse_value(kz_req *r, const char *value, const char *type, kz_search
     kz_buf_free(&norm);
     if (!nv)
         return kz_fail(&r->err, KZ_E_NOMEM, NULL, "out of memory");
+    /* A type given narrows every kind of search: type=ipv4 leaves out the
+     * CIDRs around the address, type=domain the URLs on it. */
+    if (type)
+        q->type = t;
     switch (t) {
     case KZ_IOC_IPV4:
     case KZ_IOC_IPV6:
@@ -71,8 +75,6 @@ static int parse_value(kz_req *r, const char *value, const char *type, kz_search
         break;
     default:
         q->value = nv;
-        if (type)
-            q->type = t;
         break;
     }
     return 0;
@@ -127,7 +129,7 @@ static int parse_query(kz_req *r, kz_search_query *q, size_t *limit)
                        "tlp: '%.64s' is not one of clear, green, amber, amber+strict, red", tlp);
     if (q->since && q->until && q->since > q->until)
         return kz_fail(&r->err, KZ_E_INVALID, "until", "until is before since");
-    if (cursor && (rc = kz_cursor_decode_seq(cursor, &q->after_seq, &r->err)) < 0)
+    if (cursor && (rc = kz_cursor_decode_seq(r, cursor, &q->after_seq)) < 0)
         return rc;
     return parse_value(r, value, type, q);
 }
@@ -220,7 +222,7 @@ int kz_api_search(kz_req *r)
             break;
         }
     }
-    char *next = more ? kz_cursor_encode_seq(&r->arena, q.after_seq) : NULL;
+    char *next = more ? kz_cursor_encode_seq(r, q.after_seq) : NULL;
     return kz_http_ok(r, MHD_HTTP_OK,
                       json_pack("{s:o,s:o}", "results", arr, "next_cursor",
                                 next ? json_string(next) : json_null()));

@@ -7,19 +7,36 @@
 
 #include <string.h>
 
+/* Pages by (time, row sequence), oldest first, with a sealed cursor: an
+ * indicator a sweep reports daily gathers sightings without end. */
 int kz_api_sightings_list(kz_req *r)
 {
+    static const char *const allowed[] = {"limit", "cursor", NULL};
     kz_indicator ind;
     kz_event ev;
     kz_acl_object obj;
-    int rc = kz_http_query_only(r, NULL);
+    size_t limit = 100;
+    const char *cursor = NULL;
+    kz_time after_t = INT64_MIN;
+    int64_t after_seq = 0;
+    int rc = kz_http_query_only(r, allowed);
+    if (rc == 0)
+        rc = kz_http_query_limit(r, &limit);
+    if (rc == 0)
+        rc = kz_http_query(r, "cursor", &cursor);
+    if (rc == 0 && cursor)
+        rc = kz_cursor_decode_sighting(r, cursor, &after_t, &after_seq);
     if (rc == 0)
         rc = kz_http_indicator_load(r, KZ_ACL_VIEW, &ind, &ev, &obj);
     if (rc < 0)
         return rc;
     kz_sighting *v = NULL;
     size_t n = 0;
-    if ((rc = kz_store_sighting_list(r->st, ind.id, &r->arena, &v, &n, &r->err)) < 0)
+    kz_time last_t = 0;
+    int64_t last_seq = 0;
+    bool more = false;
+    if ((rc = kz_store_sighting_page(r->st, ind.id, after_t, after_seq, limit, &r->arena, &v, &n,
+                                     &more, &last_t, &last_seq, &r->err)) < 0)
         return rc;
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < n; i++)
@@ -27,7 +44,11 @@ int kz_api_sightings_list(kz_req *r)
             json_decref(arr);
             arr = NULL;
         }
-    return kz_http_ok(r, MHD_HTTP_OK, arr ? json_pack("{s:o}", "sightings", arr) : NULL);
+    char *next = more ? kz_cursor_encode_sighting(r, last_t, last_seq) : NULL;
+    return kz_http_ok(r, MHD_HTTP_OK,
+                      arr ? json_pack("{s:o,s:o}", "sightings", arr, "next_cursor",
+                                      next ? json_string(next) : json_null())
+                          : NULL);
 }
 
 int kz_api_sightings_create(kz_req *r)

@@ -1,7 +1,10 @@
 /* auth.c — who is asking. An API key is hashed with the node secret and
  * looked up by its hash (one indexed query, which also refuses revoked and
  * expired keys, so a revocation anywhere is honoured at once); the hashes are
- * compared again in constant time. HTTP Basic checks an argon2id password.
+ * compared again in constant time. HTTP Basic checks an argon2id password,
+ * after a throttle per e-mail and per client address (the check is slow on
+ * purpose, so unthrottled it would be both a guessing oracle and a way to
+ * burn the node's CPU).
  *
  * The principal (role, org, communities) costs a few queries to build, so it
  * is cached per user for two seconds; anything that changes roles or
@@ -10,6 +13,7 @@
  */
 #include "http_int.h"
 
+#include <netinet/in.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -35,10 +39,18 @@ typedef struct pc_entry {
     size_t n_conn;
 } pc_entry;
 
+/* When this process last tried to write a key's last_used, success or not:
+ * a failed try (another writer held the lock) is not repeated per request. */
+typedef struct touch_entry {
+    kz_uuid key_id;
+    kz_time at;
+} touch_entry;
+
 struct kz_principal_cache {
     pthread_mutex_t mu[PC_STRIPES];
     atomic_uint gen;
     pc_entry slot[PC_SLOTS];
+    touch_entry touch[PC_SLOTS];
 };
 
 kz_principal_cache *kz_principal_cache_new(void)
@@ -141,6 +153,23 @@ static void pc_put(kz_principal_cache *pc, const kz_principal *p, unsigned gen, 
     pthread_mutex_unlock(mu);
 }
 
+/* True (and the attempt recorded) when key_id's last_used is due for a
+ * write: not tried by this process within TOUCH_EVERY_US. */
+static bool touch_due(kz_principal_cache *pc, const char *key_id, kz_time now)
+{
+    size_t i = slot_of(key_id);
+    pthread_mutex_t *mu = &pc->mu[i % PC_STRIPES];
+    pthread_mutex_lock(mu);
+    touch_entry *t = &pc->touch[i];
+    bool due = strcmp(t->key_id, key_id) != 0 || now - t->at >= TOUCH_EVERY_US || now < t->at;
+    if (due) {
+        snprintf(t->key_id, sizeof t->key_id, "%s", key_id);
+        t->at = now;
+    }
+    pthread_mutex_unlock(mu);
+    return due;
+}
+
 static int unauth(kz_req *r, const char *msg)
 {
     return kz_fail(&r->err, KZ_E_UNAUTH, "Authorization", "%s", msg);
@@ -196,8 +225,9 @@ static int bearer(kz_req *r, const char *text)
     rc = load_principal(r, key.user_id, now);
     if (rc < 0)
         return rc;
-    if (now - key.last_used >= TOUCH_EVERY_US) {
-        /* Best effort: a busy writer must not fail the request. */
+    if (now - key.last_used >= TOUCH_EVERY_US && touch_due(r->srv->pc, key.id, now)) {
+        /* Best effort: a busy writer must not fail or hold up the request
+         * (the store does not wait for the lock). */
         if (kz_store_key_touch(r->st, key.id, now, &e) < 0)
             kz_log(KZ_LOG_DEBUG, "key %s: last_used not updated: %s", key.id, e.msg);
     }
@@ -220,6 +250,79 @@ static void dummy_init(void)
         g_dummy_hash[0] = 0;
 }
 
+/* Password attempts are throttled before the (deliberately slow) argon2id
+ * check: per client address (IPv6 per /64), against spraying many accounts
+ * or burning the node's CPU, then per e-mail, against guessing one account's
+ * password from many addresses. The bucket ids are hashes (they fit the
+ * limiter's 36 bytes) keyed per process, so nobody can pick e-mails that
+ * share a stripe with a victim's bucket to push it out. */
+#define BASIC_PASSWORD_MAX 1024 /* model.h: passwords are 8..1024 bytes */
+
+static unsigned char g_bucket_key[crypto_generichash_KEYBYTES];
+static pthread_once_t g_bucket_once = PTHREAD_ONCE_INIT;
+static void bucket_key_init(void) { randombytes_buf(g_bucket_key, sizeof g_bucket_key); }
+
+static void bucket_id(char tag, const void *p, size_t n, char out[40])
+{
+    unsigned char h[16];
+    pthread_once(&g_bucket_once, bucket_key_init);
+    crypto_generichash(h, sizeof h, p, n, g_bucket_key, sizeof g_bucket_key);
+    out[0] = tag;
+    sodium_bin2hex(out + 1, 33, h, sizeof h);
+}
+
+static void basic_bucket_ids(const kz_req *r, const char *email, char email_id[40],
+                             char ip_id[40])
+{
+    char low[320];
+    size_t n = strnlen(email, sizeof low - 1);
+    for (size_t i = 0; i < n; i++)
+        low[i] = (char)(email[i] >= 'A' && email[i] <= 'Z' ? email[i] - 'A' + 'a' : email[i]);
+    bucket_id('e', low, n, email_id);
+    sodium_memzero(low, sizeof low);
+
+    unsigned char addr[17] = {0};
+    size_t an = 1;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET) {
+        addr[0] = 4;
+        memcpy(addr + 1, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+        an = 5;
+    } else if (sa && sa->sa_family == AF_INET6) {
+        const struct in6_addr *a6 = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(a6)) {
+            addr[0] = 4;
+            memcpy(addr + 1, a6->s6_addr + 12, 4);
+            an = 5;
+        } else {
+            addr[0] = 6;
+            memcpy(addr + 1, a6->s6_addr, 8);
+            an = 9;
+        }
+    }
+    bucket_id('i', addr, an, ip_id);
+}
+
+static int basic_throttle(kz_req *r, const char *email_id, const char *ip_id)
+{
+    kz_time now = kz_time_now();
+    unsigned retry = 0;
+    const char *what = NULL;
+    if (kz_ratelimit_take(r->srv->basic_ip, ip_id, now, &retry) < 0) {
+        what = "from your address";
+    } else if (kz_ratelimit_take(r->srv->basic_email, email_id, now, &retry) < 0) {
+        kz_ratelimit_refund(r->srv->basic_ip, ip_id);
+        what = "for this e-mail";
+    }
+    if (!what)
+        return 0;
+    r->retry_after = retry;
+    return kz_fail(&r->err, KZ_E_RATE, "Authorization",
+                   "too many password attempts %s; retry in %u s", what, retry);
+}
+
 static int basic(kz_req *r, const char *b64)
 {
     char dec[1400];
@@ -237,9 +340,23 @@ static int basic(kz_req *r, const char *b64)
     }
     *colon = 0;
     const char *email = dec, *password = colon + 1;
+    /* No stored password is this long, so the answer is known: give it
+     * before the user lookup, the same way for every e-mail, so the time
+     * taken does not tell which e-mails exist. */
+    if (strlen(password) > BASIC_PASSWORD_MAX) {
+        sodium_memzero(dec, sizeof dec);
+        return unauth(r, "wrong e-mail or password");
+    }
+    char email_id[40], ip_id[40];
+    basic_bucket_ids(r, email, email_id, ip_id);
+    int rc = basic_throttle(r, email_id, ip_id);
+    if (rc < 0) {
+        sodium_memzero(dec, sizeof dec);
+        return rc;
+    }
     kz_user u;
     kz_err e;
-    int rc = kz_store_user_find_email(r->st, email, &r->arena, &u, &e);
+    rc = kz_store_user_find_email(r->st, email, &r->arena, &u, &e);
     bool ok = false;
     if (rc == 0 && u.password_hash) {
         ok = kz_password_verify(u.password_hash, password);
@@ -255,6 +372,9 @@ static int basic(kz_req *r, const char *b64)
         return kz_fail(&r->err, rc, NULL, "user lookup failed");
     if (!ok)
         return unauth(r, "wrong e-mail or password");
+    /* Only failures spend the allowance. */
+    kz_ratelimit_refund(r->srv->basic_email, email_id);
+    kz_ratelimit_refund(r->srv->basic_ip, ip_id);
     return load_principal(r, u.id, kz_time_now());
 }
 
@@ -271,7 +391,10 @@ int kz_http_authenticate(kz_req *r)
     while (*cred == ' ' || *cred == '\t')
         cred++;
     int rc;
-    if (sl == 6 && strncasecmp(h, "Bearer", 6) == 0)
+    /* MISP-compatible API: MISP clients send the bare key, no scheme. */
+    if (strncmp(h, "kz_", 3) == 0 && !*cred)
+        rc = bearer(r, h);
+    else if (sl == 6 && strncasecmp(h, "Bearer", 6) == 0)
         rc = bearer(r, cred);
     else if (sl == 5 && strncasecmp(h, "Basic", 5) == 0)
         rc = basic(r, cred);

@@ -12,12 +12,17 @@ typedef struct kz_http_config {
     const char *db_path;
     const char *listen;     /* "127.0.0.1:8080", "[::1]:8080"; port 0 = pick a free one */
     const char *node_name;  /* shown on GET / */
-    size_t max_body;        /* bytes; default 64 MiB, larger bodies get 413 */
+    size_t max_body;        /* bytes; default 64 MiB, larger bodies get 413; only
+                               bulk routes take more than 1 MiB (http_int.h) */
     double rate_per_sec;    /* per API key; 0 = unlimited */
     unsigned rate_burst;
     unsigned threads;       /* 0 = one per core */
     unsigned timeout_s;     /* idle connection time-out */
+    unsigned per_ip_connections; /* hardening: per client address; 0 = 64 */
     bool access_log;
+    /* match engine (match_service.c); zero values are the defaults */
+    const char *warninglists; /* MISP warninglists folder; NULL = none */
+    unsigned match_orgs;      /* org indexes kept in memory (LRU); 0 = 8 */
 } kz_http_config;
 
 void kz_http_config_defaults(kz_http_config *cfg);
@@ -33,5 +38,53 @@ typedef struct kz_route_info {
     const char *path; /* OpenAPI style: /api/v1/events/{id} */
 } kz_route_info;
 size_t kz_http_routes(const kz_route_info **out);
+
+/* ---- match engine: per-org indexes (index_build.c) ------------------------
+ * Shared by the server (POST /api/v1/lookup) and `kizuna sweep`. */
+
+typedef struct kz_store kz_store;
+typedef struct kz_match_index kz_match_index;
+typedef struct kz_match_payload kz_match_payload;
+typedef struct kz_match_warninglists kz_match_warninglists;
+
+typedef struct kz_index_build_stats {
+    size_t scanned;       /* to_ids indicators read */
+    size_t indexed;       /* of those, visible to the org and added */
+    size_t warninglisted; /* of those, flagged as on a warninglist */
+    size_t skipped;       /* visible but not indexable (the builder refused) */
+    double seconds;
+    /* Identifies the set of indicators indexed: two builds from the same
+     * data with the same digest hold the same index (the server then keeps
+     * one copy for orgs that see the same things). */
+    uint64_t digest;
+} kz_index_build_stats;
+
+/* Compiles every to_ids indicator that org_id may see into an index (the
+ * caller owns the reference). Visibility is decided by kz_acl_indicator_allows
+ * for a principal of that org with no user: TLP:RED is for named people, so
+ * RED indicators are never in an org's index. Payloads carry the effective
+ * TLP (the stricter of indicator and event), the creator org, and as tags the
+ * indicator's tags then the event's, comma-joined; indicators on a
+ * warninglist are indexed with to_ids false and the list name behind the
+ * tags (read both with kz_index_payload_warninglist). KZ_E_NOTFOUND when the
+ * org does not exist. */
+int kz_index_build_for_org(kz_store *st, const char *org_id, kz_match_index **out, kz_err *err);
+/* The same with figures (stats may be NULL). */
+int kz_index_build(kz_store *st, const char *org_id, kz_match_index **out,
+                   kz_index_build_stats *stats, kz_err *err);
+
+/* For a payload of such an index: the warninglist its indicator is on (NULL
+ * when none: the hit is an alert), and in *tags_len (if not NULL) the length
+ * of the real tags at the start of p->tags (0 when none). Print p->tags only
+ * through tags_len. */
+const char *kz_index_payload_warninglist(const kz_match_payload *p, size_t *tags_len);
+
+/* Loads MISP warninglists from dir and makes the store flag every indicator
+ * it writes from now on (kz_store_set_warninglist_check). One set per
+ * process; loading again replaces it. *out (if not NULL) gets the lists,
+ * which stay owned by this module. */
+int kz_warninglists_install(const char *dir, const kz_match_warninglists **out, kz_err *err);
+/* Removes the check and frees the lists (at exit, in tests). */
+void kz_warninglists_uninstall(void);
 
 #endif

@@ -19,6 +19,7 @@
 
 typedef struct kz_ratelimit kz_ratelimit;
 typedef struct kz_principal_cache kz_principal_cache;
+typedef struct kz_match_service kz_match_service; /* match engine: match_service.c */
 
 typedef struct kz_http_server {
     kz_http_config cfg;
@@ -29,6 +30,11 @@ typedef struct kz_http_server {
     /* Requests between their first byte and their completion callback, so a
      * shutdown can let them finish before the daemon is stopped. */
     atomic_long inflight;
+    kz_match_service *ms;      /* match engine: per-org lookup indexes */
+    /* hardening */
+    uint8_t cursor_key[32];    /* seals page cursors (cursor.c), derived from secret */
+    kz_ratelimit *basic_email; /* HTTP Basic attempts per e-mail (auth.c) */
+    kz_ratelimit *basic_ip;    /* ... and per client address */
 } kz_http_server;
 
 /* ---- one request --------------------------------------------------------- */
@@ -47,6 +53,7 @@ typedef struct kz_req {
 
     /* upload */
     kz_buf body;
+    size_t body_limit;      /* hardening: of this route (KZ_ROUTE_BULK or small) */
     bool body_too_large;    /* the rest of the body is being discarded */
     size_t body_seen;       /* bytes received, counted even when discarded */
     bool replied;
@@ -77,11 +84,22 @@ typedef struct kz_req {
  * filled; request.c turns either into the HTTP response. */
 typedef int (*kz_handler)(kz_req *r);
 
+/* Bodies: a route without KZ_ROUTE_BODY or KZ_ROUTE_BODY_OPTIONAL refuses
+ * any body (413 from the headers, nothing read). A body route takes at most
+ * KZ_HTTP_SMALL_BODY bytes, or --max-body when it also has KZ_ROUTE_BULK:
+ * give KZ_ROUTE_BULK to routes that take batches (events with indicators,
+ * bundles, lookups) and to nothing else, since the JSON of a body may cost
+ * the node up to KZ_JSON_BUDGET_RATIO times its size while it is parsed. */
 enum {
     KZ_ROUTE_PUBLIC = 1, /* no key needed */
     KZ_ROUTE_BODY = 2,   /* takes a JSON body */
     KZ_ROUTE_HTML = 4,   /* answers HTML itself (GET /) */
+    KZ_ROUTE_BULK = 8,   /* hardening: body up to --max-body instead of KZ_HTTP_SMALL_BODY */
+    KZ_ROUTE_BODY_OPTIONAL = 16, /* hardening: may take a body (any Content-Type) */
 };
+
+/* The body limit of routes without KZ_ROUTE_BULK (never above --max-body). */
+#define KZ_HTTP_SMALL_BODY ((size_t)1 << 20)
 
 struct kz_route {
     const char *method;
@@ -113,10 +131,13 @@ void kz_principal_cache_free(kz_principal_cache *pc);
 /* Roles, org membership or communities changed: forget every cached principal. */
 void kz_principal_cache_flush(kz_principal_cache *pc);
 
-/* ratelimit.c: token bucket per key. 0 or KZ_E_RATE with *retry_after set. */
+/* ratelimit.c: token bucket per key. 0 or KZ_E_RATE with *retry_after set.
+ * ids are at most 36 bytes (a UUID). */
 kz_ratelimit *kz_ratelimit_new(double rate, unsigned burst);
 void kz_ratelimit_free(kz_ratelimit *rl);
 int kz_ratelimit_take(kz_ratelimit *rl, const char *id, kz_time now, unsigned *retry_after);
+/* Gives back the token a take spent (a Basic attempt that succeeded). */
+void kz_ratelimit_refund(kz_ratelimit *rl, const char *id);
 
 /* reply.c */
 unsigned kz_http_status_of(int code);
@@ -167,11 +188,18 @@ bool kz_http_is_admin(const kz_req *r);
 /* 422 naming the first id of l that is not an organisation ("field[i]"). */
 int kz_http_check_orgs(kz_req *r, const kz_strlist *l, const char *field);
 
-/* cursor.c: opaque keyset cursors. Decoding failures are 400 on "cursor". */
-char *kz_cursor_encode_event(kz_arena *a, kz_time modified, const char *id);
-int kz_cursor_decode_event(const char *s, kz_time *modified, kz_uuid id, kz_err *err);
-char *kz_cursor_encode_seq(kz_arena *a, int64_t seq);
-int kz_cursor_decode_seq(const char *s, int64_t *seq, kz_err *err);
+/* cursor.c: opaque keyset cursors, sealed (encrypted and authenticated)
+ * under srv->cursor_key so they reveal nothing of the rows they point at.
+ * Decoding failures are 400 "invalid cursor" on field "cursor". */
+char *kz_cursor_encode_event(kz_req *r, kz_time modified, const char *id);
+int kz_cursor_decode_event(kz_req *r, const char *s, kz_time *modified, kz_uuid id);
+char *kz_cursor_encode_seq(kz_req *r, int64_t seq);
+int kz_cursor_decode_seq(kz_req *r, const char *s, int64_t *seq);
+/* Sightings of one indicator: (time, seq) of the last row of a page. */
+char *kz_cursor_encode_sighting(kz_req *r, kz_time time, int64_t seq);
+int kz_cursor_decode_sighting(kz_req *r, const char *s, kz_time *time, int64_t *seq);
+/* The key cursors are sealed with, derived from the node secret. */
+void kz_cursor_key(const uint8_t secret[32], uint8_t key[32]);
 
 /* Rows a list or search may examine per request while the ACL filters. */
 #define KZ_HTTP_SCAN_CAP 20000
@@ -222,5 +250,78 @@ int kz_api_sightings_list(kz_req *r);
 int kz_api_sightings_create(kz_req *r);
 
 int kz_api_search(kz_req *r);
+
+/* ---- STIX 2.1 (api_stix.c) ----------------------------------------------- */
+int kz_api_event_stix(kz_req *r);
+int kz_api_stix_import(kz_req *r);
+
+/* ---- TAXII 2.1 server (taxii*.c; private parts in taxii_int.h) ----------- */
+int kz_taxii_discovery(kz_req *r);
+int kz_taxii_api_root(kz_req *r);
+int kz_taxii_collections_list(kz_req *r);
+int kz_taxii_collection_get(kz_req *r);
+int kz_taxii_objects_get(kz_req *r);
+int kz_taxii_objects_add(kz_req *r);
+int kz_taxii_manifest(kz_req *r);
+int kz_taxii_object_get(kz_req *r);
+int kz_taxii_object_delete(kz_req *r);
+int kz_taxii_versions(kz_req *r);
+int kz_taxii_status_get(kz_req *r);
+
+/* ---- match engine: lookups (match_service.c, api_lookup.c) --------------- */
+/* Starts the index thread (and loads cfg.warninglists); stop joins it. */
+int kz_match_service_start(kz_http_server *srv, kz_err *err);
+void kz_match_service_stop(kz_http_server *srv);
+/* The caller's org index with a reference (kz_match_release it), built on
+ * the org's first use. */
+int kz_match_service_acquire(kz_req *r, const kz_match_index **out);
+int kz_api_lookup(kz_req *r);
+
+/* ---- MISP-compatible API (misp_api*.c), exports (api_export.c) and
+ * correlation (api_correlations.c) ---------------------------------------- */
+int kz_misp_api_version(kz_req *r);
+int kz_misp_api_event_add(kz_req *r);
+int kz_misp_api_event_view(kz_req *r);
+int kz_misp_api_events_index(kz_req *r);
+int kz_misp_api_events_search(kz_req *r);
+int kz_misp_api_attrs_search(kz_req *r);
+int kz_misp_api_sighting_add(kz_req *r);
+int kz_api_export(kz_req *r);
+int kz_api_export_feed(kz_req *r);
+int kz_api_correlations(kz_req *r);
+
+/* One other indicator that shares a value with the one asked about (the
+ * same value, an address inside its network or a network around it, a
+ * subdomain or a parent domain), in an event the caller may see. */
+typedef struct kz_corr_hit {
+    const char *indicator_id;
+    const char *event_id;
+    const char *org_id;
+    const char *value;
+    kz_ioc_type type;
+    const char *kind; /* "exact", "cidr", "subdomain", "url-host", "contains", "parent" */
+} kz_corr_hit;
+
+typedef struct kz_corr {
+    kz_corr_hit *hits; /* none when over_correlating */
+    size_t n_hits;
+    size_t n_events;   /* distinct visible events; limit + 1 at most when over */
+    bool over_correlating;
+    size_t limit;      /* the node's over-correlation threshold */
+} kz_corr;
+
+/* The correlations of ind (of event event_id) that r->who may see. Only
+ * visible events are looked at or counted: an event the caller cannot see
+ * (TLP:RED for others, another org's unpublished one) never shows, not even
+ * as a count. */
+int kz_corr_indicator(kz_req *r, const kz_indicator *ind, const char *event_id, kz_corr *out);
+/* The threshold: events sharing one value beyond which it is marked
+ * over-correlating instead of listed (node meta "misp.correlation_limit",
+ * default 20). */
+size_t kz_corr_limit(kz_req *r);
+/* Builds the correlation index from the store (every correlatable
+ * indicator of every org; visibility is decided per hit). For benchmarks
+ * and the server's own rebuilds; *added (if not NULL) counts the entries. */
+int kz_corr_build(kz_store *st, kz_match_index **out, size_t *added, kz_err *err);
 
 #endif

@@ -1,5 +1,6 @@
-/* ratelimit.c — a token bucket per API key. Buckets live in a fixed-size
- * table split into stripes, each with its own mutex, so threads serving
+/* ratelimit.c — a token bucket per API key (and, in separate tables, per
+ * e-mail and per client address for HTTP Basic attempts). Buckets live in a
+ * fixed-size table split into stripes, each with its own mutex, so threads serving
  * different keys rarely wait on each other and memory cannot grow with the
  * number of keys a client invents. A full stripe evicts its least recently
  * used bucket: an idle bucket is full anyway, so forgetting it changes
@@ -94,4 +95,21 @@ int kz_ratelimit_take(kz_ratelimit *rl, const char *id, kz_time now, unsigned *r
     }
     pthread_mutex_unlock(&s->mu);
     return rc;
+}
+
+void kz_ratelimit_refund(kz_ratelimit *rl, const char *id)
+{
+    if (!rl)
+        return;
+    uint64_t h = kz_hash64(id, strlen(id));
+    rl_stripe *s = &rl->s[h % RL_STRIPES];
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < RL_WAYS; i++) {
+        rl_bucket *b = &s->b[i];
+        if (strcmp(b->id, id) == 0) {
+            b->tokens = b->tokens + 1.0 > rl->burst ? rl->burst : b->tokens + 1.0;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
 }

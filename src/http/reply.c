@@ -5,6 +5,7 @@
  * never to the client (it may name paths or SQL).
  */
 #include "http_int.h"
+#include "taxii_int.h" /* TAXII error resources */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,14 @@ enum MHD_Result kz_http_send_error(kz_req *r, int code, const char *field, const
                kz_err_name(code));
         field = NULL;
         msg = "internal error; the node's log has the details";
+    }
+    /* TAXII: errors under /taxii2/ are TAXII error resources. */
+    if (r->path && strncmp(r->path, "/taxii2/", 8) == 0) {
+        json_t *t = kz_taxii_error_json(kz_err_name(code), kz_http_status_of(code), msg);
+        char *body = t ? json_dumps(t, JSON_COMPACT) : NULL;
+        json_decref(t);
+        return kz_http_send_raw(r, kz_http_status_of(code), KZ_TAXII_MEDIA, body,
+                                body ? strlen(body) : 0);
     }
     json_t *j = error_json(r, code, field, msg);
     enum MHD_Result ret = send_json(r, kz_http_status_of(code), j);

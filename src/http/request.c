@@ -4,8 +4,10 @@
  * chunk of body, then once more with no data. We do every check that needs no
  * body on the first call (route, credentials, rate, declared size, content
  * type), so a stranger cannot make the node buffer 64 MiB before being told
- * 401. The body is accumulated up to max_body; beyond it the request is
- * answered 413 and the rest is dropped unread or discarded, never kept.
+ * 401. Each route has its body limit (none, 1 MiB, or max_body for bulk
+ * routes: http_int.h); the body is accumulated up to it, and beyond it the
+ * request is answered 413 and the rest is dropped unread or discarded,
+ * never kept.
  * Everything a request allocates lives in its arena, freed in the completion
  * callback, which also writes the access-log line.
  */
@@ -16,9 +18,12 @@
 #include <string.h>
 #include <strings.h>
 
-/* How much of an oversized body we are willing to read and discard (when MHD
- * cannot answer mid-upload) before simply closing the connection. */
-#define KZ_DISCARD_SLACK (1u << 20)
+/* How much of an oversized body we are willing to read and discard past the
+ * route's limit before simply closing the connection. libmicrohttpd 0.9.75
+ * cannot queue a response in the middle of an upload, so a chunked body
+ * (no Content-Length to refuse up front) is drained to its end and then
+ * answered 413; reading costs the node bandwidth only, never memory. */
+#define KZ_DISCARD_SLACK ((size_t)64 << 20)
 
 static void inflight_add(kz_http_server *srv, long d) { atomic_fetch_add(&srv->inflight, d); }
 
@@ -83,6 +88,36 @@ static bool is_json_type(const char *ct)
 /* 405 has no KZ_E_* of its own. */
 #define KZ_HTTP_E_METHOD (-100)
 
+/* Does the request announce a body (a Content-Length of 0 is none)? Then an
+ * early error is sent at once (the body is not worth reading); otherwise it
+ * waits for the final call, which keeps the connection alive. */
+static bool has_body(struct MHD_Connection *conn)
+{
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+        char *end;
+        unsigned long long n = strtoull(cl, &end, 10);
+        return end == cl || n != 0;
+    }
+    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) !=
+           NULL;
+}
+
+/* The route's body limit: 0 when it takes none, --max-body for bulk routes,
+ * else the small limit (a 64 MiB body of tiny JSON tokens costs gigabytes to
+ * parse, so only routes that need big batches may receive one). */
+static size_t route_body_limit(const kz_req *r)
+{
+    unsigned fl = r->route->flags;
+    if (!(fl & (KZ_ROUTE_BODY | KZ_ROUTE_BODY_OPTIONAL)))
+        return 0;
+    size_t max = r->srv->cfg.max_body;
+    if (!(fl & KZ_ROUTE_BULK) && max > KZ_HTTP_SMALL_BODY)
+        max = KZ_HTTP_SMALL_BODY;
+    return max;
+}
+
 /* Checks that need only the headers: 0 to go on, or an error code with
  * r->err filled (KZ_HTTP_E_METHOD for 405). */
 static int early_checks(kz_req *r)
@@ -94,7 +129,12 @@ static int early_checks(kz_req *r)
         return kz_fail(&r->err, KZ_HTTP_E_METHOD, NULL, "method %.16s is not allowed here; use %s",
                        r->method, r->allow);
 
-    size_t max = r->srv->cfg.max_body;
+    size_t max = r->body_limit = route_body_limit(r);
+    if (max == 0 && has_body(r->conn)) {
+        r->body_too_large = true;
+        return kz_fail(&r->err, KZ_E_TOOLARGE, NULL, "%s %s takes no request body; send none",
+                       r->route->method, r->route->pattern);
+    }
     const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
                                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {
@@ -133,19 +173,6 @@ static enum MHD_Result send_early(kz_req *r, int code)
     json_decref(j);
     return kz_http_send_raw(r, MHD_HTTP_METHOD_NOT_ALLOWED, "application/json", body,
                             body ? strlen(body) : 0);
-}
-
-/* Does the request announce a body? Then an early error is sent at once
- * (the body is not worth reading); otherwise it waits for the final call,
- * which keeps the connection alive. */
-static bool has_body(struct MHD_Connection *conn)
-{
-    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (cl)
-        return strcmp(cl, "0") != 0;
-    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) !=
-           NULL;
 }
 
 static enum MHD_Result dispatch(kz_req *r)
@@ -188,20 +215,16 @@ enum MHD_Result kz_http_access(void *cls, struct MHD_Connection *conn, const cha
         size_t n = *upload_size;
         *upload_size = 0;
         r->body_seen += n;
-        if (r->replied || r->early_error || r->body_too_large) {
-            /* Answered already (401, 413, ...) or refused: drop what still
-             * arrives, but do not read an endless stream. */
-            return r->body_seen > srv->cfg.max_body + KZ_DISCARD_SLACK ? MHD_NO : MHD_YES;
-        }
-        if (r->body.len + n > srv->cfg.max_body) {
+        if (!r->replied && !r->early_error && !r->body_too_large &&
+            r->body.len + n > r->body_limit) {
             r->body_too_large = true;
             kz_buf_free(&r->body);
-            char msg[128];
-            snprintf(msg, sizeof msg, "the body is above the limit of %zu bytes",
-                     srv->cfg.max_body);
-            /* Answer now if MHD lets us; otherwise the final call does. */
-            kz_http_send_error(r, KZ_E_TOOLARGE, NULL, msg);
-            return MHD_YES;
+        }
+        if (r->replied || r->early_error || r->body_too_large) {
+            /* Answered already (401, ...) or too large: drop what still
+             * arrives until the final call answers, but do not read an
+             * endless stream. */
+            return r->body_seen > r->body_limit + KZ_DISCARD_SLACK ? MHD_NO : MHD_YES;
         }
         if (kz_buf_append(&r->body, upload, n) < 0)
             return MHD_NO;
@@ -214,7 +237,8 @@ enum MHD_Result kz_http_access(void *cls, struct MHD_Connection *conn, const cha
         return send_early(r, r->early_error);
     if (r->body_too_large) {
         char msg[128];
-        snprintf(msg, sizeof msg, "the body is above the limit of %zu bytes", srv->cfg.max_body);
+        snprintf(msg, sizeof msg, "the body is above the limit of %zu bytes for this route",
+                 r->body_limit);
         return kz_http_send_error(r, KZ_E_TOOLARGE, NULL, msg);
     }
     return dispatch(r);

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Flags (http_int.h): a route takes no body unless it has KZ_ROUTE_BODY or
+ * KZ_ROUTE_BODY_OPTIONAL, and at most 1 MiB of it unless it has KZ_ROUTE_BULK
+ * (then --max-body). Give KZ_ROUTE_BULK only to batch routes. */
 static const kz_route ROUTES[] = {
     {"GET", "/", kz_page_home, KZ_ROUTE_PUBLIC | KZ_ROUTE_HTML},
     {"GET", "/api/v1/health", kz_api_health, KZ_ROUTE_PUBLIC},
@@ -40,12 +43,13 @@ static const kz_route ROUTES[] = {
     {"GET", "/api/v1/sharing-groups/{id}", kz_api_sharing_group_get, 0},
 
     {"GET", "/api/v1/events", kz_api_events_list, 0},
-    {"POST", "/api/v1/events", kz_api_events_create, KZ_ROUTE_BODY},
+    {"POST", "/api/v1/events", kz_api_events_create, KZ_ROUTE_BODY | KZ_ROUTE_BULK},
     {"GET", "/api/v1/events/{id}", kz_api_event_get, 0},
     {"PATCH", "/api/v1/events/{id}", kz_api_event_patch, KZ_ROUTE_BODY},
     {"DELETE", "/api/v1/events/{id}", kz_api_event_delete, 0},
     {"POST", "/api/v1/events/{id}/publish", kz_api_event_publish, 0},
-    {"POST", "/api/v1/events/{id}/indicators", kz_api_event_indicators_add, KZ_ROUTE_BODY},
+    {"POST", "/api/v1/events/{id}/indicators", kz_api_event_indicators_add,
+     KZ_ROUTE_BODY | KZ_ROUTE_BULK},
 
     {"GET", "/api/v1/indicators/{id}", kz_api_indicator_get, 0},
     {"PATCH", "/api/v1/indicators/{id}", kz_api_indicator_patch, KZ_ROUTE_BODY},
@@ -54,6 +58,44 @@ static const kz_route ROUTES[] = {
     {"POST", "/api/v1/indicators/{id}/sightings", kz_api_sightings_create, KZ_ROUTE_BODY},
 
     {"GET", "/api/v1/search", kz_api_search, 0},
+
+    /* STIX 2.1 (api_stix.c) */
+    {"GET", "/api/v1/events/{id}/stix", kz_api_event_stix, 0},
+    {"POST", "/api/v1/stix", kz_api_stix_import, KZ_ROUTE_BODY | KZ_ROUTE_BULK},
+
+    /* match engine */
+    {"POST", "/api/v1/lookup", kz_api_lookup, KZ_ROUTE_BODY | KZ_ROUTE_BULK},
+
+    /* MISP-compatible API (misp_api*.c), exports (api_export.c), correlation
+     * (api_correlations.c). index and restSearch take an optional body. */
+    {"GET", "/servers/getVersion", kz_misp_api_version, 0},
+    {"POST", "/events/add", kz_misp_api_event_add, KZ_ROUTE_BODY | KZ_ROUTE_BULK},
+    {"GET", "/events/view/{id}", kz_misp_api_event_view, 0},
+    {"GET", "/events/index", kz_misp_api_events_index, 0},
+    {"POST", "/events/index", kz_misp_api_events_index, KZ_ROUTE_BODY_OPTIONAL},
+    {"POST", "/events/restSearch", kz_misp_api_events_search, KZ_ROUTE_BODY_OPTIONAL},
+    {"POST", "/attributes/restSearch", kz_misp_api_attrs_search, KZ_ROUTE_BODY_OPTIONAL},
+    {"POST", "/sightings/add", kz_misp_api_sighting_add, KZ_ROUTE_BODY},
+    {"GET", "/api/v1/export/{format}", kz_api_export, 0},
+    {"GET", "/api/v1/export/misp-feed/{file}", kz_api_export_feed, 0},
+    {"GET", "/api/v1/indicators/{id}/correlations", kz_api_correlations, 0},
+
+    /* TAXII 2.1 server (taxii*.c). Add Objects takes its own media type, so
+     * its body is optional to the request layer and checked by the handler. */
+    {"GET", "/taxii2/", kz_taxii_discovery, 0},
+    {"GET", "/taxii2/{api_root}/", kz_taxii_api_root, 0},
+    {"GET", "/taxii2/{api_root}/collections/", kz_taxii_collections_list, 0},
+    {"GET", "/taxii2/{api_root}/collections/{id}/", kz_taxii_collection_get, 0},
+    {"GET", "/taxii2/{api_root}/collections/{id}/objects/", kz_taxii_objects_get, 0},
+    {"POST", "/taxii2/{api_root}/collections/{id}/objects/", kz_taxii_objects_add,
+     KZ_ROUTE_BODY_OPTIONAL | KZ_ROUTE_BULK},
+    {"GET", "/taxii2/{api_root}/collections/{id}/manifest/", kz_taxii_manifest, 0},
+    {"GET", "/taxii2/{api_root}/collections/{id}/objects/{object_id}/", kz_taxii_object_get, 0},
+    {"DELETE", "/taxii2/{api_root}/collections/{id}/objects/{object_id}/",
+     kz_taxii_object_delete, 0},
+    {"GET", "/taxii2/{api_root}/collections/{id}/objects/{object_id}/versions/",
+     kz_taxii_versions, 0},
+    {"GET", "/taxii2/{api_root}/status/{status_id}/", kz_taxii_status_get, 0},
 };
 
 #define N_ROUTES KZ_ARRAY_LEN(ROUTES)

@@ -28,6 +28,15 @@
 #define KZ_DEFAULT_MAX_BODY ((size_t)64 << 20)
 #define KZ_CONN_MEMORY (32u * 1024) /* MHD zeroes it per request: keep it small */
 #define KZ_CONN_LIMIT 4096u
+/* hardening: connections one client address may hold, so a slow client
+ * (slowloris) cannot take every slot of KZ_CONN_LIMIT. */
+#define KZ_PER_IP_DEFAULT 64u
+/* HTTP Basic attempts (auth.c): per e-mail a burst of 10, then one per 6 s;
+ * per client address 30, then one per second. Successes are given back. */
+#define KZ_BASIC_EMAIL_RATE (1.0 / 6)
+#define KZ_BASIC_EMAIL_BURST 10u
+#define KZ_BASIC_IP_RATE 1.0
+#define KZ_BASIC_IP_BURST 30u
 /* How long a shutdown waits for requests in flight before cutting them. */
 #define KZ_DRAIN_US (10 * 1000000LL)
 
@@ -41,6 +50,7 @@ void kz_http_config_defaults(kz_http_config *cfg)
     cfg->threads = 0;
     cfg->timeout_s = 60;
     cfg->access_log = true;
+    cfg->per_ip_connections = KZ_PER_IP_DEFAULT;
 }
 
 /* "host:port", "[v6]:port", ":port" or "port". An empty host is loopback:
@@ -121,6 +131,8 @@ static int load_node(kz_http_server *srv, kz_err *err)
     if (rc < 0)
         return rc;
     rc = kz_store_node_secret(st, srv->secret, err);
+    if (rc == 0)
+        kz_cursor_key(srv->secret, srv->cursor_key);
     if (rc == 0) {
         const char *name = srv->cfg.node_name;
         kz_arena a;
@@ -141,10 +153,14 @@ static int load_node(kz_http_server *srv, kz_err *err)
 
 static void server_free(kz_http_server *srv)
 {
+    kz_match_service_stop(srv);
     kz_ratelimit_free(srv->rl);
+    kz_ratelimit_free(srv->basic_email);
+    kz_ratelimit_free(srv->basic_ip);
     kz_principal_cache_free(srv->pc);
     free(srv->node_name);
     sodium_memzero(srv->secret, sizeof srv->secret);
+    sodium_memzero(srv->cursor_key, sizeof srv->cursor_key);
 }
 
 int kz_http_serve(const kz_http_config *cfg, kz_err *err)
@@ -158,6 +174,10 @@ int kz_http_serve(const kz_http_config *cfg, kz_err *err)
         srv.cfg.max_body = KZ_DEFAULT_MAX_BODY;
     if (srv.cfg.timeout_s == 0)
         srv.cfg.timeout_s = 60;
+    if (srv.cfg.per_ip_connections == 0)
+        srv.cfg.per_ip_connections = KZ_PER_IP_DEFAULT;
+    /* Before any thread exists: bodies parse within a memory budget. */
+    kz_json_set_load_budget(KZ_JSON_BUDGET_RATIO, KZ_JSON_BUDGET_CAP);
     unsigned threads = srv.cfg.threads;
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -177,6 +197,12 @@ int kz_http_serve(const kz_http_config *cfg, kz_err *err)
         rc = kz_fail(err, KZ_E_NOMEM, NULL, "out of memory");
     if (rc == 0 && !(srv.pc = kz_principal_cache_new()))
         rc = kz_fail(err, KZ_E_NOMEM, NULL, "out of memory");
+    if (rc == 0 &&
+        (!(srv.basic_email = kz_ratelimit_new(KZ_BASIC_EMAIL_RATE, KZ_BASIC_EMAIL_BURST)) ||
+         !(srv.basic_ip = kz_ratelimit_new(KZ_BASIC_IP_RATE, KZ_BASIC_IP_BURST))))
+        rc = kz_fail(err, KZ_E_NOMEM, NULL, "out of memory");
+    if (rc == 0)
+        rc = kz_match_service_start(&srv, err);
     if (rc < 0) {
         server_free(&srv);
         return rc;
@@ -205,6 +231,7 @@ int kz_http_serve(const kz_http_config *cfg, kz_err *err)
         MHD_OPTION_CONNECTION_TIMEOUT, srv.cfg.timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)KZ_CONN_MEMORY,
         MHD_OPTION_CONNECTION_LIMIT, KZ_CONN_LIMIT,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv.cfg.per_ip_connections,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
         MHD_OPTION_NOTIFY_COMPLETED, kz_http_completed, &srv,
         MHD_OPTION_END);
@@ -228,8 +255,11 @@ int kz_http_serve(const kz_http_config *cfg, kz_err *err)
     else
         printf("kizuna: listening on http://%s:%u\n", host, port);
     fflush(stdout);
-    kz_log(KZ_LOG_INFO, "serving %s with %u threads, body limit %zu bytes%s", srv.cfg.db_path,
-           threads, srv.cfg.max_body, srv.rl ? ", rate limited" : "");
+    kz_log(KZ_LOG_INFO,
+           "serving %s with %u threads, body limit %zu bytes (bulk routes), %u connections per "
+           "client%s",
+           srv.cfg.db_path, threads, srv.cfg.max_body, srv.cfg.per_ip_connections,
+           srv.rl ? ", rate limited" : "");
 
     int sig = 0;
     while (sigwait(&stop, &sig) != 0)

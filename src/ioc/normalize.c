@@ -10,6 +10,7 @@
 #include <string.h>
 
 #define QUOTE_MAX 64
+#define KZ_IOC_TEXT_MAX 65536 /* bytes of one KZ_IOC_TEXT value */
 
 void kz_ioc__quote(const char *s, size_t n, char *out, size_t outlen)
 {
@@ -188,8 +189,11 @@ int kz_ioc_normalize(kz_ioc_type t, const char *in, size_t n, kz_buf *out, kz_er
 
     if (n == 0)
         return kz_ioc__fail(&c, "is not %s: the value is empty", what);
-    if (n > KZ_IOC_MAX)
-        return kz_ioc__fail(&c, "is not %s: it is longer than %d bytes", what, KZ_IOC_MAX);
+    /* Free text (MISP "text", "comment", pattern types kept as text) is
+     * prose or a pasted config, routinely longer than any indicator. */
+    size_t max = t == KZ_IOC_TEXT ? KZ_IOC_TEXT_MAX : KZ_IOC_MAX;
+    if (n > max)
+        return kz_ioc__fail(&c, "is not %s: it is longer than %zu bytes", what, max);
     bool net = is_network(t);
     switch (check_chars(t, net, s, n)) {
     case BAD_UTF8: return kz_ioc__fail(&c, "is not %s: it is not valid UTF-8 text", what);

@@ -104,7 +104,7 @@ static int b64_val(int c)
 
 static int scan_binary(kz_stix_parser *p, kz_stix_lit *out)
 {
-    size_t off = p->pos, b, e;
+    size_t off = p->pos, b = 0, e = 0; /* set by quoted_body; -O3 cannot tell */
     int rc = quoted_body(p, "binary", &b, &e);
     if (rc < 0)
         return rc;
@@ -165,7 +165,7 @@ static int hex_val(int c)
 
 static int scan_hex(kz_stix_parser *p, kz_stix_lit *out)
 {
-    size_t off = p->pos, b, e;
+    size_t off = p->pos, b = 0, e = 0; /* set by quoted_body; -O3 cannot tell */
     int rc = quoted_body(p, "hex", &b, &e);
     if (rc < 0)
         return rc;
@@ -221,7 +221,7 @@ static bool timestamp_shape(const char *s, size_t n)
 
 int kz_stix__scan_timestamp(kz_stix_parser *p, kz_stix_lit *out)
 {
-    size_t off = p->pos, b, e;
+    size_t off = p->pos, b = 0, e = 0; /* set by quoted_body; -O3 cannot tell */
     int rc = quoted_body(p, "timestamp", &b, &e);
     if (rc < 0)
         return rc;

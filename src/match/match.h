@@ -192,4 +192,97 @@ int kz_match_warninglist_find(const kz_match_warninglists *wl, kz_ioc_type t, co
 const char *kz_match_warninglist_check(const kz_match_warninglists *wl, kz_ioc_type t,
                                        const char *value);
 
+
+/* ---- sweep: logs against an index (sweep*.c, reader*.c, logfmt*.c) ------
+ * Reads plain or gzip files (memory-mapped where possible) and stdin, pulls
+ * the values that carry addresses, hosts, URLs, hashes and e-mail out of
+ * each line by log format, and looks them up on N worker threads. Hits and
+ * problems come back through callbacks, per file in line order, so the
+ * output is the same whatever the thread count. Bad input (a truncated
+ * gzip, an overlong line, binary garbage, a line that does not match its
+ * header) is reported with file and line and the sweep goes on. */
+
+typedef enum {
+    KZ_SWEEP_AUTO,      /* detected per file from its first lines */
+    KZ_SWEEP_ZEEK,      /* Zeek TSV with #separator / #fields headers */
+    KZ_SWEEP_ZEEK_JSON, /* Zeek, one JSON object per line */
+    KZ_SWEEP_EVE,       /* Suricata EVE JSON */
+    KZ_SWEEP_CSV,       /* CSV with a header line */
+    KZ_SWEEP_TEXT,      /* free text: indicators found as tokens, refanged */
+} kz_sweep_format;
+
+/* "auto", "zeek", "zeek-json", "eve", "csv", "text"; parse returns -1 for
+ * an unknown name. */
+const char *kz_sweep_format_name(kz_sweep_format f);
+int kz_sweep_format_parse(const char *name);
+
+#define KZ_SWEEP_MAX_LINE (1u << 20) /* default line limit, bytes */
+
+typedef struct kz_sweep_hit {
+    const char *file;        /* as given ("-" for stdin) */
+    uint64_t line;           /* from 1 */
+    const char *field;       /* "id.resp_h", "dns.rrname", "column 3 (dst)", "text" */
+    const char *value;       /* the value looked up, normalised */
+    kz_ioc_type value_type;  /* how it was looked up */
+    kz_match_kind kind;
+    uint32_t payload;        /* kz_match_payload_get on the swept index */
+    const char *warninglist; /* the list the hit is on, NULL for an alert */
+    const char *text;        /* what opts.format_hit wrote for it, NULL without one */
+    size_t text_len;
+} kz_sweep_hit;
+
+typedef struct kz_sweep_problem {
+    const char *file;
+    uint64_t line;   /* from 1; 0 = the file as a whole (cannot be opened) */
+    int code;        /* KZ_E_IO, KZ_E_TOOLARGE, KZ_E_INVALID */
+    const char *msg; /* without file and line */
+} kz_sweep_problem;
+
+typedef struct kz_sweep_stats {
+    uint64_t files;         /* inputs opened */
+    uint64_t lines;         /* lines read, bad ones included */
+    uint64_t bytes;         /* of log text (after gunzip) */
+    uint64_t hits;          /* alerts: hits not on a warninglist */
+    uint64_t warninglisted; /* hits on a warninglist */
+    uint64_t errors;        /* problems reported */
+    uint64_t input_bytes;   /* of the files as stored (for progress) */
+    double seconds;
+} kz_sweep_stats;
+
+typedef struct kz_sweep_opts {
+    kz_sweep_format format;
+    unsigned threads;    /* workers; 0 = one per online core */
+    size_t max_line;     /* longer lines are reported and skipped; 0 = KZ_SWEEP_MAX_LINE */
+    size_t chunk_bytes;  /* work unit; 0 = default (tests make it small) */
+    /* Known-benign values: a hit whose indicator value (or, for cidr,
+     * subdomain and url-host hits, whose observed value) is on one of these
+     * lists is reported with its name. NULL = none. */
+    const kz_match_warninglists *wl;
+    /* A warninglist already recorded with the payload (flagged at import),
+     * or NULL; called from worker threads, must be pure. May be NULL. */
+    const char *(*payload_warninglist)(const kz_match_payload *p);
+    /* Optional: renders a hit on the worker thread that found it (file and
+     * line are not known yet: h->file is NULL and h->line 0), so that the
+     * costly part of the output is made in parallel; on_hit then gets the
+     * bytes in h->text. False drops the hit. Must be thread-safe. */
+    bool (*format_hit)(void *ctx, const kz_sweep_hit *h, kz_buf *out);
+    /* Called from one thread at a time, files in the order given, each in
+     * line order. Return false from on_hit to stop the sweep early. */
+    bool (*on_hit)(void *ctx, const kz_sweep_hit *h);
+    void (*on_problem)(void *ctx, const kz_sweep_problem *p);
+    /* About ten times a second while sweeping, from the same serialised
+     * context; total_bytes is the sum of the inputs' stored sizes. */
+    void (*on_progress)(void *ctx, const kz_sweep_stats *so_far, uint64_t total_bytes);
+    void *ctx;
+} kz_sweep_opts;
+
+/* Sweeps files ("-" = stdin) against idx. A file that cannot be read is a
+ * problem, not a failure: the sweep goes on. Returns KZ_E_NOMEM / KZ_E_INVALID
+ * (bad options) / KZ_E_INTERNAL (threads) only. stats may be NULL. */
+int kz_sweep_files(const kz_match_index *idx, const char *const *files, size_t nfiles,
+                   const kz_sweep_opts *o, kz_sweep_stats *stats, kz_err *err);
+/* The same over bytes in memory, reported under the name `name`. */
+int kz_sweep_mem(const kz_match_index *idx, const char *name, const void *data, size_t len,
+                 const kz_sweep_opts *o, kz_sweep_stats *stats, kz_err *err);
+
 #endif

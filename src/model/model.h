@@ -164,6 +164,10 @@ typedef struct kz_indicator {
     int distribution;
     kz_time created, modified;
     bool deleted;
+    /* match engine: the MISP warninglist (known-benign values) the value was
+     * on when the store last wrote it, NULL when none. Set by the store
+     * (kz_store_set_warninglist_check), never taken from clients. */
+    char *warninglist;
 } kz_indicator;
 
 typedef struct kz_event {

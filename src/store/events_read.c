@@ -49,6 +49,7 @@ int64_t kz__indicator_read(kz_rd *r, int c, kz_indicator *ind, bool *tagged)
     ind->modified = kz__col_i64(r, c + 11);
     ind->deleted = kz__col_int(r, c + 12) != 0;
     *tagged = kz__col_int(r, c + 13) != 0;
+    ind->warninglist = kz__col_str(r, c + 14);
     return seq;
 }
 

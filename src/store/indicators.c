@@ -8,8 +8,9 @@
 
 static const char SQL_IND_INSERT[] =
     "INSERT INTO indicators(id, event_ref, type, value, to_ids, comment, first_seen, last_seen,"
-    " tlp, distribution, created, modified, deleted, tagged, addr, prefix, rdomain)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+    " tlp, distribution, created, modified, deleted, tagged, addr, prefix, rdomain,"
+    " warninglist)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
 
 static int check_indicator(const kz_indicator *x, size_t i, kz_err *err)
 {
@@ -117,6 +118,7 @@ int kz__indicators_insert(kz_store *st, int64_t event_seq, const char *event_id,
         kz__derive(x->type, x->value, &d);
         kz__bind_text(s, 1, x->id);
         bind_common(s, x, &d);
+        kz__wl_bind(s, 18, 0, x);
         kz_time created = x->created ? x->created : now;
         kz__bind_i64(s, 11, created);
         kz__bind_i64(s, 12, x->modified ? x->modified : created);
@@ -240,12 +242,15 @@ int kz_store_indicator_update(kz_store *st, const kz_indicator *ind, kz_err *err
                              " comment = ?6, first_seen = ?7, last_seen = ?8, tlp = ?9,"
                              " distribution = ?10, modified = max(modified + 1, ?12),"
                              " deleted = ?13, tagged = ?14, addr = ?15, prefix = ?16,"
-                             " rdomain = ?17 WHERE seq = ?1",
+                             " rdomain = ?17,"
+                             " warninglist = CASE WHEN ?19 THEN ?18 ELSE warninglist END"
+                             " WHERE seq = ?1",
                              err)))
         r = kz__code(err);
     if (!r) {
         kz__bind_i64(s, 1, seq);
         bind_common(s, ind, &d);
+        kz__wl_bind(s, 18, 19, ind);
         kz__bind_i64(s, 12, ind->modified ? ind->modified : kz_time_now());
         int rc = kz__run(st, s);
         if (rc)

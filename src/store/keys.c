@@ -149,6 +149,15 @@ int kz_store_key_revoke(kz_store *st, const char *id, kz_time when, kz_err *err)
 
 int kz_store_key_touch(kz_store *st, const char *id, kz_time when, kz_err *err)
 {
-    return key_set(st, "UPDATE api_keys SET last_used = max(last_used, ?2) WHERE id = ?1", id,
-                   when, err);
+    /* Bookkeeping on the request path: when another writer holds the lock,
+     * give up at once (SQLITE_BUSY) rather than hold the request for the
+     * busy time-out. Inside a transaction the lock is ours already. */
+    bool nowait = st->depth == 0;
+    if (nowait)
+        sqlite3_busy_timeout(st->db, 0);
+    int r = key_set(st, "UPDATE api_keys SET last_used = max(last_used, ?2) WHERE id = ?1", id,
+                    when, err);
+    if (nowait)
+        sqlite3_busy_timeout(st->db, KZ_BUSY_MS);
+    return r;
 }

@@ -184,7 +184,8 @@ static const char M1[] =
 /* Later steps live in files of their own (migration_<n>_<what>.c), one per
  * feature, so work on several features never edits the same lines. */
 static const char *const migrations[] = {M1, kz__migration_2_match, kz__migration_3_stix,
-                                         kz__migration_4_misp};
+                                         kz__migration_4_misp,
+                                         kz__migration_5_taxii /* TAXII */};
 
 static int current_version(kz_store *st, int *v, kz_err *err)
 {

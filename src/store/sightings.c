@@ -74,11 +74,16 @@ int kz_store_sighting_put(kz_store *st, const kz_sighting *x, kz_err *err)
     return kz_store_commit(st, err);
 }
 
-int kz_store_sighting_list(kz_store *st, const char *indicator_id, kz_arena *a, kz_sighting **out,
-                           size_t *n, kz_err *err)
+/* Rows of one indicator after (after_time, after_seq); limit 0 = all. One
+ * row beyond the limit is read to set *more. */
+static int list_rows(kz_store *st, const char *indicator_id, kz_time after_time, int64_t after_seq,
+                     size_t limit, kz_arena *a, kz_sighting **out, size_t *n, bool *more,
+                     kz_time *last_time, int64_t *last_seq, kz_err *err)
 {
     *out = NULL;
     *n = 0;
+    if (more)
+        *more = false;
     bool snap = kz__read_begin(st);
     int64_t ind = 0;
     int r = indicator_seq(st, indicator_id, &ind, err);
@@ -87,17 +92,28 @@ int kz_store_sighting_list(kz_store *st, const char *indicator_id, kz_arena *a, 
                     indicator_id ? indicator_id : "");
     sqlite3_stmt *s = NULL;
     if (!r && !(s = kz__stmt(st,
-                             "SELECT " SIGHTING_COLS " FROM sightings s"
+                             "SELECT " SIGHTING_COLS ", s.seq FROM sightings s"
                              " JOIN indicators i ON i.seq = s.ind"
-                             " WHERE s.ind = ?1 ORDER BY s.time, s.seq",
+                             " WHERE s.ind = ?1 AND (s.time > ?2 OR (s.time = ?2 AND s.seq > ?3))"
+                             " ORDER BY s.time, s.seq LIMIT ?4",
                              err)))
         r = kz__code(err);
     if (!r) {
         kz__bind_i64(s, 1, ind);
+        kz__bind_i64(s, 2, after_time);
+        kz__bind_i64(s, 3, after_seq);
+        kz__bind_i64(s, 4, limit ? (int64_t)limit + 1 : -1);
         size_t cap = 0;
         kz_rd rd = {s, a, false};
         int rc;
         while ((rc = kz__step(st, s)) == SQLITE_ROW) {
+            if (limit && *n == limit) {
+                if (more)
+                    *more = true;
+                kz__reset(s);
+                rc = SQLITE_DONE;
+                break;
+            }
             kz_sighting *nv = kz__grow(a, *out, *n, &cap, sizeof **out);
             if (!nv) {
                 kz__reset(s);
@@ -116,6 +132,10 @@ int kz_store_sighting_list(kz_store *st, const char *indicator_id, kz_arena *a, 
             int t = kz_sighting_type_parse((const char *)sqlite3_column_text(s, 6));
             x->type = t < 0 ? KZ_SIGHTING_SEEN : (kz_sighting_type)t;
             x->created = kz__col_i64(&rd, 7);
+            if (last_time)
+                *last_time = x->time;
+            if (last_seq)
+                *last_seq = kz__col_i64(&rd, 8);
         }
         if (rc == SQLITE_DONE)
             kz__reset(s);
@@ -126,4 +146,24 @@ int kz_store_sighting_list(kz_store *st, const char *indicator_id, kz_arena *a, 
     }
     kz__read_end(st, snap);
     return r;
+}
+
+int kz_store_sighting_list(kz_store *st, const char *indicator_id, kz_arena *a, kz_sighting **out,
+                           size_t *n, kz_err *err)
+{
+    return list_rows(st, indicator_id, INT64_MIN, 0, 0, a, out, n, NULL, NULL, NULL, err);
+}
+
+int kz_store_sighting_page(kz_store *st, const char *indicator_id, kz_time after_time,
+                           int64_t after_seq, size_t limit, kz_arena *a, kz_sighting **out,
+                           size_t *n, bool *more, kz_time *last_time, int64_t *last_seq,
+                           kz_err *err)
+{
+    if (limit < 1 || limit > 1000) {
+        *out = NULL;
+        *n = 0;
+        return kz_fail(err, KZ_E_VALUE, "limit", "limit %zu is not from 1 to 1000", limit);
+    }
+    return list_rows(st, indicator_id, after_time, after_seq, limit, a, out, n, more, last_time,
+                     last_seq, err);
 }

@@ -6,10 +6,12 @@
  */
 #include "store_int.h"
 
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- open / close --------------------------------------------------------- */
 
@@ -67,6 +69,18 @@ int kz_store_open(const char *path, kz_store **out, kz_err *err)
         free(st);
         return kz_fail(err, KZ_E_NOMEM, "", "out of memory opening '%s'", path);
     }
+    /* A new database is created private (0600) before SQLite sees it; its
+     * -wal and -shm files take the database file's mode. SQLite itself would
+     * create it 0644 (less the umask), readable by every local user. */
+    if (!st->memory && strncmp(path, "file:", 5) != 0) {
+        /* O_EXCL: only ever create, never open an existing database here.
+         * Closing any descriptor of a file drops every POSIX lock this
+         * process holds on it, i.e. the locks of the node's other SQLite
+         * connections, which lets another process reset the WAL under them. */
+        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            close(fd);
+    }
     /* NOMUTEX: a connection belongs to one thread (store.h), so SQLite's
      * per-call mutex would be pure overhead on the insert path. */
     int rc = sqlite3_open_v2(path, &st->db,
@@ -79,7 +93,7 @@ int kz_store_open(const char *path, kz_store **out, kz_err *err)
         return r;
     }
     sqlite3_extended_result_codes(st->db, 1);
-    sqlite3_busy_timeout(st->db, 5000);
+    sqlite3_busy_timeout(st->db, KZ_BUSY_MS);
     int r = apply_pragmas(st, err);
     if (!r && kz__register_functions(st->db) != SQLITE_OK)
         r = kz_fail(err, KZ_E_DB, "", "cannot register SQL functions: %s", sqlite3_errmsg(st->db));

@@ -24,6 +24,10 @@
 #define KZ_STR_(x) #x
 #define KZ_STR(x) KZ_STR_(x)
 
+/* How long a connection waits for another writer's lock (sqlite.c); the
+ * key last_used update (keys.c) does not wait at all. */
+#define KZ_BUSY_MS 5000
+
 /* Longest reversed domain we index: a DNS name is at most 253 bytes. */
 #define KZ_RDOMAIN_MAX 256
 
@@ -57,6 +61,11 @@ struct kz_store {
      * bulk insert path writes that table once per length, not once per row.
      * Cleared on rollback, because the rows it stands for may be gone. */
     uint64_t prefixes_known[3];
+    /* match engine (scan.c): the last fingerprint and the data_version it
+     * was computed at, so polling an unchanged database costs one pragma. */
+    bool match_fp_valid;
+    int64_t match_dv, match_tc;
+    uint64_t match_fp;
 };
 
 /* ---- statements (sqlite.c) ----------------------------------------------- */
@@ -138,6 +147,7 @@ int kz__fail_txn(kz_store *st, int rc);
 extern const char kz__migration_2_match[];
 extern const char kz__migration_3_stix[];
 extern const char kz__migration_4_misp[];
+extern const char kz__migration_5_taxii[]; /* TAXII */
 
 int kz__migrate(kz_store *st, kz_err *err);
 int kz__secret_ensure(kz_store *st, kz_err *err);
@@ -180,8 +190,8 @@ int kz__indicator_tags_load(kz_store *st, int64_t ind_seq, kz_arena *a, kz_strli
 /* The columns every indicator read selects, from "indicators i". */
 #define KZ_IND_COLS                                                                                \
     "i.seq, i.id, i.type, i.value, i.to_ids, i.comment, i.first_seen, i.last_seen, i.tlp, "        \
-    "i.distribution, i.created, i.modified, i.deleted, i.tagged"
-#define KZ_IND_NCOLS 14
+    "i.distribution, i.created, i.modified, i.deleted, i.tagged, i.warninglist"
+#define KZ_IND_NCOLS 15
 
 /* Reads KZ_EVENT_COLS starting at column col; returns the event's seq. */
 int64_t kz__event_read(kz_rd *r, int col, kz_event *ev);
@@ -199,6 +209,14 @@ int kz__indicators_insert(kz_store *st, int64_t event_seq, const char *event_id,
                           const kz_indicator *inds, size_t n, kz_err *err);
 /* Records a deletion for federation (tombstones.c). */
 int kz__tombstone(kz_store *st, const char *type, const char *id, kz_time when, kz_err *err);
+
+/* ---- match engine: warninglist flags (wl_flag.c) --------------------------- */
+
+/* Binds the warninglist column for an indicator about to be written: the
+ * name the configured check returns, or NULL. keep_col (if > 0) is bound to
+ * 1 when a check is configured, 0 when not (an update then keeps the stored
+ * flag). */
+void kz__wl_bind(sqlite3_stmt *s, int col, int keep_col, const kz_indicator *x);
 
 /* ---- derived search columns (derive.c) ------------------------------------- */
 

@@ -126,6 +126,104 @@ static void load_depth(void **state)
     kz_buf_free(&b);
 }
 
+/* ---- the parse memory budget (hardening) -------------------------------- */
+
+/* "[x,x,...]" of about n bytes. */
+static void repeat_doc(kz_buf *b, const char *item, size_t n)
+{
+    kz_buf_reset(b);
+    kz_buf_putc(b, '[');
+    while (b->len < n) {
+        kz_buf_puts(b, item);
+        kz_buf_putc(b, ',');
+    }
+    b->p[b->len - 1] = ']';
+}
+
+static void load_memory_budget(void **state)
+{
+    (void)state;
+    kz_buf b;
+    kz_buf_init(&b);
+    json_t *j = NULL;
+    kz_err e;
+    /* 1.5 MiB of empty objects: jansson holds some 60 times that. */
+    repeat_doc(&b, "{}", 3u << 19);
+    /* Off by default (the CLI reads the operator's own files). */
+    assert_int_equal(kz_json_load(b.p, b.len, &j, &e), 0);
+    assert_int_equal(json_array_size(j), (b.len + 1) / 3);
+    json_decref(j);
+
+    kz_json_set_load_budget(KZ_JSON_BUDGET_RATIO, KZ_JSON_BUDGET_CAP);
+    load_fails(b.p, b.len, KZ_E_TOOLARGE, "JSON document too complex");
+    repeat_doc(&b, "[[],[[]]]", 3u << 19);
+    load_fails(b.p, b.len, KZ_E_TOOLARGE, "too complex");
+    /* A real batch fits: 20,000 indicators (about 13 times its size). */
+    kz_buf_reset(&b);
+    kz_buf_puts(&b, "{\"title\":\"batch\",\"indicators\":[");
+    for (int i = 0; i < 20000; i++)
+        kz_buf_printf(&b, "%s{\"type\":\"ipv4\",\"value\":\"10.%d.%d.%d\",\"to_ids\":true}",
+                      i ? "," : "", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+    kz_buf_puts(&b, "]}");
+    assert_int_equal(kz_json_load(b.p, b.len, &j, &e), 0);
+    assert_int_equal(json_array_size(json_object_get(j, "indicators")), 20000);
+    json_decref(j);
+    /* And so do the MISP and STIX samples. */
+    static const char *const samples[] = {"misp/very_long_event.json", "misp/long_event.json",
+                                          "stix/poisonivy.json"};
+    for (size_t i = 0; i < KZ_ARRAY_LEN(samples); i++) {
+        char pbuf[1024];
+        const char *path = kz_test_data_path(samples[i], pbuf, sizeof pbuf);
+        if (!path)
+            continue; /* no shared data outside CTest */
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            fail_msg("cannot open %s", path);
+        kz_buf_reset(&b);
+        char chunk[65536];
+        size_t got;
+        while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+            kz_buf_append(&b, chunk, got);
+        fclose(f);
+        assert_int_equal(kz_json_load(b.p, b.len, &j, &e), 0);
+        json_decref(j);
+    }
+    /* The cap holds whatever the size: 4 MiB is too little for the batch
+     * above... */
+    kz_json_set_load_budget(KZ_JSON_BUDGET_RATIO, (size_t)4 << 20);
+    kz_buf_reset(&b);
+    kz_buf_puts(&b, "[");
+    for (int i = 0; i < 20000; i++)
+        kz_buf_printf(&b, "%s{\"type\":\"ipv4\",\"value\":\"10.0.%d.%d\"}", i ? "," : "",
+                      (i >> 8) & 255, i & 255);
+    kz_buf_puts(&b, "]");
+    load_fails(b.p, b.len, KZ_E_TOOLARGE, "too complex");
+    /* ...while a small document still gets the 1 MiB floor. */
+    json_decref(load("{\"a\":[1,2,3],\"b\":{\"c\":\"d\"}}"));
+    kz_json_set_load_budget(KZ_JSON_BUDGET_RATIO, KZ_JSON_BUDGET_CAP);
+
+    /* A scope for other parsers; kz_json_load inside joins it. */
+    repeat_doc(&b, "{}", 200000);
+    kz_json_budget_begin(1000); /* the 1 MiB floor; the document needs ~12 MiB */
+    json_error_t je;
+    j = json_loadb(b.p, b.len, 0, &je);
+    assert_null(j);
+    assert_true(kz_json_budget_end());
+    j = json_loadb(b.p, b.len, 0, &je); /* outside the scope: no limit */
+    assert_non_null(j);
+    json_decref(j);
+    kz_json_budget_begin(100);
+    json_decref(load("[1,2,3]"));
+    assert_false(kz_json_budget_end());
+    assert_false(kz_json_budget_end()); /* no scope open: nothing refused */
+
+    kz_json_set_load_budget(0, 0);
+    repeat_doc(&b, "{}", 3u << 19);
+    assert_int_equal(kz_json_load(b.p, b.len, &j, &e), 0); /* off again */
+    json_decref(j);
+    kz_buf_free(&b);
+}
+
 /* ---- org ----------------------------------------------------------------- */
 
 static void org_round_trip(void **state)
@@ -1235,6 +1333,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(load_ok, setup, teardown),
         cmocka_unit_test_setup_teardown(load_rejects, setup, teardown),
         cmocka_unit_test_setup_teardown(load_depth, setup, teardown),
+        cmocka_unit_test_setup_teardown(load_memory_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(org_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(org_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(org_too_long, setup, teardown),

@@ -1632,6 +1632,182 @@ static void test_sql_metacharacters(void **state)
     assert_string_equal(v, "v\"); DROP");
 }
 
+/* ---- hardening: private files, narrowed markings, sighting pages ------------- */
+
+static void test_database_files_are_private(void **state)
+{
+    fx *f = *state;
+    /* Whatever the umask (the test runs with the usual 022), the database
+     * and the WAL files SQLite makes beside it are the owner's alone. */
+    static const char *const suffixes[] = {"", "-wal", "-shm", ".secret"};
+    for (size_t i = 0; i < KZ_ARRAY_LEN(suffixes); i++) {
+        char p[700];
+        snprintf(p, sizeof p, "%s%s", f->path, suffixes[i]);
+        struct stat sb;
+        if (stat(p, &sb) != 0)
+            fail_msg("%s does not exist", p);
+        if ((sb.st_mode & 0777) != 0600)
+            fail_msg("%s has mode %o, want 600", p, (unsigned)(sb.st_mode & 0777));
+    }
+}
+
+static void test_indicators_narrow(void **state)
+{
+    fx *f = *state;
+    kz_err err = {0};
+    kz_uuid org;
+    add_org(f, "CERT-Narrow", "MY", org);
+    kz_ioc_type t[] = {KZ_IOC_IPV4, KZ_IOC_IPV4, KZ_IOC_IPV4, KZ_IOC_IPV4};
+    const char *v[] = {"192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"};
+    kz_event ev;
+    event_init(&ev, org, "narrow");
+    ev.tlp = KZ_TLP_CLEAR;
+    ev.distribution = KZ_DIST_ALL;
+    ev.indicators = kz_arena_alloc(&f->a, 4 * sizeof *ev.indicators);
+    for (size_t i = 0; i < 4; i++)
+        ind_init(&ev.indicators[i], t[i], v[i]);
+    ev.n_indicators = 4;
+    /* 0: explicit and loose; 1: stricter than anything; 2: inherits;
+     * 3: amber / community. */
+    ev.indicators[0].tlp = KZ_TLP_GREEN;
+    ev.indicators[0].distribution = KZ_DIST_CONNECTED;
+    ev.indicators[1].tlp = KZ_TLP_RED;
+    ev.indicators[1].distribution = KZ_DIST_ORG;
+    ev.indicators[2].tlp = -1;
+    ev.indicators[2].distribution = -1;
+    ev.indicators[3].tlp = KZ_TLP_AMBER;
+    ev.indicators[3].distribution = KZ_DIST_COMMUNITY;
+    OK(kz_store_event_put(f->st, &ev, &err));
+    kz_indicator before;
+    OK(kz_store_indicator_get(f->st, ev.indicators[0].id, &f->a, &before, &err));
+
+    /* Nothing is looser than clear / all. */
+    size_t changed = 99;
+    OK(kz_store_indicators_narrow(f->st, ev.id, &changed, &err));
+    assert_int_equal(changed, 0);
+
+    /* The event goes amber / community: indicator 0 is looser on both. */
+    ev.tlp = KZ_TLP_AMBER;
+    ev.distribution = KZ_DIST_COMMUNITY;
+    OK(kz_store_event_update(f->st, &ev, &err));
+    OK(kz_store_indicators_narrow(f->st, ev.id, &changed, &err));
+    assert_int_equal(changed, 1);
+    static const int want1[4][2] = {{-1, -1}, {KZ_TLP_RED, KZ_DIST_ORG}, {-1, -1},
+                                    {KZ_TLP_AMBER, KZ_DIST_COMMUNITY}};
+    for (size_t i = 0; i < 4; i++) {
+        kz_indicator x;
+        OK(kz_store_indicator_get(f->st, ev.indicators[i].id, &f->a, &x, &err));
+        assert_int_equal(x.tlp, want1[i][0]);
+        assert_int_equal(x.distribution, want1[i][1]);
+        if (i == 0)
+            assert_true(x.modified > before.modified);
+    }
+
+    /* A sharing group is narrower than a community: indicator 3's community
+     * distribution goes, its amber (not looser than amber) stays. */
+    kz_sharing_group g;
+    memset(&g, 0, sizeof g);
+    kz_uuid_v4(g.id);
+    g.name = "narrow circle";
+    snprintf(g.owner_org, sizeof g.owner_org, "%s", org);
+    OK(kz_store_sharing_group_put(f->st, &g, &err));
+    ev.distribution = KZ_DIST_SHARING_GROUP;
+    snprintf(ev.sharing_group_id, sizeof ev.sharing_group_id, "%s", g.id);
+    OK(kz_store_event_update(f->st, &ev, &err));
+    OK(kz_store_indicators_narrow(f->st, ev.id, &changed, &err));
+    assert_int_equal(changed, 1);
+    kz_indicator x;
+    OK(kz_store_indicator_get(f->st, ev.indicators[3].id, &f->a, &x, &err));
+    assert_int_equal(x.tlp, KZ_TLP_AMBER);
+    assert_int_equal(x.distribution, -1);
+    OK(kz_store_indicator_get(f->st, ev.indicators[1].id, &f->a, &x, &err));
+    assert_int_equal(x.distribution, KZ_DIST_ORG); /* org only is narrower still */
+
+    /* Inside an outer transaction that rolls back, nothing changes. */
+    ev.tlp = KZ_TLP_RED;
+    OK(kz_store_begin(f->st, &err));
+    OK(kz_store_event_update(f->st, &ev, &err));
+    OK(kz_store_indicators_narrow(f->st, ev.id, &changed, &err));
+    assert_int_equal(changed, 1); /* indicator 3's amber */
+    kz_store_rollback(f->st);
+    OK(kz_store_indicator_get(f->st, ev.indicators[3].id, &f->a, &x, &err));
+    assert_int_equal(x.tlp, KZ_TLP_AMBER);
+
+    kz_uuid missing;
+    kz_uuid_v4(missing);
+    FAILS(kz_store_indicators_narrow(f->st, missing, &changed, &err), KZ_E_NOTFOUND, missing);
+}
+
+static void test_sighting_pages(void **state)
+{
+    fx *f = *state;
+    kz_err err = {0};
+    kz_uuid org;
+    add_org(f, "CERT-Pages", "TH", org);
+    kz_ioc_type t[] = {KZ_IOC_DOMAIN};
+    const char *v[] = {"pages.example"};
+    kz_event ev;
+    add_event(f, org, "paged", t, v, 1, &ev);
+    const char *ind = ev.indicators[0].id;
+    /* Seven sightings; times repeat, so the row sequence breaks ties. */
+    static const kz_time times[] = {5000, 1000, 3000, 3000, 3000, 9000, 1000};
+    for (size_t i = 0; i < KZ_ARRAY_LEN(times); i++) {
+        kz_sighting s = {0};
+        kz_uuid_v4(s.id);
+        snprintf(s.indicator_id, sizeof s.indicator_id, "%s", ind);
+        s.time = times[i];
+        s.count = (int64_t)i + 1;
+        s.type = KZ_SIGHTING_SEEN;
+        OK(kz_store_sighting_put(f->st, &s, &err));
+    }
+    kz_sighting *all;
+    size_t n_all;
+    OK(kz_store_sighting_list(f->st, ind, &f->a, &all, &n_all, &err));
+    assert_int_equal(n_all, 7);
+
+    kz_time at = INT64_MIN;
+    int64_t seq = 0;
+    size_t seen = 0, pages = 0;
+    bool more = true;
+    while (more) {
+        kz_sighting *p;
+        size_t n;
+        OK(kz_store_sighting_page(f->st, ind, at, seq, 3, &f->a, &p, &n, &more, &at, &seq, &err));
+        pages++;
+        assert_true(n <= 3);
+        for (size_t i = 0; i < n; i++, seen++)
+            assert_string_equal(p[i].id, all[seen].id); /* same order, no gap, no repeat */
+        assert_true(pages <= 3);
+    }
+    assert_int_equal(seen, 7);
+    assert_int_equal(pages, 3);
+    /* The counts in time order: 1000 (2, 7), 3000 (3, 4, 5), 5000 (1), 9000 (6). */
+    static const int64_t counts[] = {2, 7, 3, 4, 5, 1, 6};
+    for (size_t i = 0; i < 7; i++)
+        assert_int_equal(all[i].count, counts[i]);
+
+    /* A page that ends exactly at the last row says so. */
+    kz_sighting *p;
+    size_t n;
+    OK(kz_store_sighting_page(f->st, ind, INT64_MIN, 0, 7, &f->a, &p, &n, &more, &at, &seq, &err));
+    assert_int_equal(n, 7);
+    assert_false(more);
+    OK(kz_store_sighting_page(f->st, ind, at, seq, 7, &f->a, &p, &n, &more, &at, &seq, &err));
+    assert_int_equal(n, 0);
+
+    FAILS(kz_store_sighting_page(f->st, ind, INT64_MIN, 0, 0, &f->a, &p, &n, &more, &at, &seq,
+                                 &err),
+          KZ_E_VALUE, "limit 0");
+    FAILS(kz_store_sighting_page(f->st, ind, INT64_MIN, 0, 1001, &f->a, &p, &n, &more, &at, &seq,
+                                 &err),
+          KZ_E_VALUE, "limit 1001");
+    kz_uuid missing;
+    kz_uuid_v4(missing);
+    FAILS(kz_store_sighting_page(f->st, missing, INT64_MIN, 0, 10, &f->a, &p, &n, &more, &at,
+                                 &seq, &err),
+          KZ_E_NOTFOUND, missing);
+}
+
 /* ---- sightings and tombstones -------------------------------------------------- */
 
 static void test_sightings(void **state)
@@ -1790,6 +1966,9 @@ int main(void)
         T(test_search_paging),
         T(test_sql_metacharacters),
         T(test_sightings),
+        T(test_database_files_are_private),
+        T(test_indicators_narrow),
+        T(test_sighting_pages),
         T(test_tombstones),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

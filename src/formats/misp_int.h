@@ -1,0 +1,59 @@
+/* misp_int.h — private to the MISP files of src/formats: reading MISP's
+ * loosely typed JSON (numbers that are strings, booleans that are "0"),
+ * and the pieces the importer and the exporters share.
+ */
+#ifndef KZ_FORMATS_MISP_INT_H
+#define KZ_FORMATS_MISP_INT_H
+
+#include "formats.h"
+#include "store/store.h" /* struct kz_misp_event and friends: data only */
+
+/* MISP writes integers as JSON numbers or decimal strings ("3"). 0, or -1
+ * when v is neither or is outside [lo, hi]. */
+int kz_mj_int(const json_t *v, int64_t lo, int64_t hi, int64_t *out);
+/* true / false, 0 / 1, "0" / "1", "true" / "false". */
+int kz_mj_bool(const json_t *v, bool *out);
+/* Epoch seconds (number or string) as µs; null, "" and absent give 0. */
+int kz_mj_epoch(const json_t *v, kz_time *out);
+/* RFC 3339 text or epoch seconds; null and "" give 0. */
+int kz_mj_time(const json_t *v, kz_time *out);
+/* A string member copied into a (NULL for JSON null or absent); -1 when v
+ * is another JSON type, -2 when longer than max bytes. */
+int kz_mj_str(kz_arena *a, const json_t *v, size_t max, char **out);
+/* A {"uuid","name"} organisation object (Orgc, Org, Organisation). */
+int kz_mj_org(kz_arena *a, const json_t *v, kz_misp_org_ref *out);
+
+/* Limits on MISP text (bytes). */
+#define KZ_MISP_MAX_INFO 65536
+#define KZ_MISP_MAX_SHORT 1024
+#define KZ_MISP_MAX_DATA ((size_t)256 << 20)
+
+/* Seconds as MISP writes times ("1418217625"); 0 when t is 0. */
+int64_t kz_misp_secs(kz_time t);
+
+/* ---- the importer's state (misp_import*.c) ---- */
+typedef struct kz_mi {
+    kz_arena *a;
+    kz_err *err;
+    kz_misp_event *me;
+    kz_buf norm, tmp;  /* scratch, reused across attributes */
+    size_t cap_ind;    /* room in me->ev.indicators / me->attrs */
+    size_t cap_obj;
+} kz_mi;
+
+/* "'<path>': " + message; returns code. */
+int kz_mi_fail(kz_mi *c, const char *path, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Adds a note to me->warnings (at most 1000 are kept). */
+void kz_mi_warn(kz_mi *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Parses one attribute (path "Attribute[3]" or "Object[1].Attribute[0]")
+ * and appends it to the event; obj is its object's index (-1: none), and
+ * obj_dist the object's distribution (-1: inherit / none). */
+int kz_mi_attribute(kz_mi *c, const json_t *j, const char *path, long obj, int obj_dist);
+/* Tags of an event or attribute ("Tag":[{"name":..}], or "EventTag":[{"Tag":..}]):
+ * TLP tags go to *tlp (the strictest) with their spelling in *tlp_tag, PAP
+ * tags likewise when pap is not NULL, the rest to tags. */
+int kz_mi_tags(kz_mi *c, const json_t *arr, const char *path, bool wrapped, kz_strlist *tags,
+               int *tlp, char **tlp_tag, int *pap, char **pap_tag);
+
+#endif

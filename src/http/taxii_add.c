@@ -1,0 +1,153 @@
+/* taxii_add.c — TAXII 2.1 Add Objects: POST .../collections/{id}/objects/.
+ *
+ * The envelope is imported in partial mode (each invalid object is listed,
+ * the valid ones stored) into one event per collection and org, made on
+ * first use with the collection's TLP and distribution, so what a member
+ * posts to a community collection is shared with that community exactly as
+ * if it had made the event itself. The work is done before the answer, so
+ * the status resource is final ("complete") and is stored as written, to be
+ * read back at .../status/{id}/ (also after a restart).
+ */
+#include "taxii_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int check_ctype(kz_req *r)
+{
+    const char *ct =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (ct && kz_taxii_media_ok(ct, strnlen(ct, 256), false))
+        return 0;
+    return kz_fail(&r->err, KZ_E_MEDIA, "Content-Type",
+                   "the body must be " KZ_TAXII_MEDIA ", not '%.100s'",
+                   ct ? ct : "(no Content-Type)");
+}
+
+/* The event objects posted to c by the caller's org go into: the one
+ * remembered in node meta, or a new one. */
+static int collection_event(kz_req *r, const kz_taxii_coll *c, kz_uuid out)
+{
+    char key[128];
+    snprintf(key, sizeof key, "taxii.event.%s.%s", c->id, r->who.org_id);
+    char *v = NULL;
+    kz_err e;
+    kz_event ev;
+    if (kz_store_meta_get(r->st, key, &r->arena, &v, &e) == 0 && v &&
+        kz_store_event_get(r->st, v, false, &r->arena, &ev, &e) == 0) {
+        snprintf(out, sizeof(kz_uuid), "%s", v);
+        return 0;
+    }
+    memset(&ev, 0, sizeof ev);
+    kz_uuid_v4(ev.id);
+    char title[300];
+    snprintf(title, sizeof title, "TAXII: %.250s", c->title);
+    ev.title = title;
+    ev.threat_level = 4;
+    ev.analysis = 0;
+    ev.tlp = c->kind == KZ_TAXII_ORG ? KZ_TLP_AMBER : c->ceiling;
+    ev.distribution = c->kind == KZ_TAXII_ORG ? KZ_DIST_ORG : KZ_DIST_COMMUNITY;
+    if (c->kind == KZ_TAXII_COMMUNITY)
+        memcpy(ev.community_id, c->community, sizeof ev.community_id);
+    memcpy(ev.creator_org, r->who.org_id, sizeof ev.creator_org);
+    memcpy(ev.creator_user, r->who.user_id, sizeof ev.creator_user);
+    ev.created = ev.modified = kz_time_now();
+    /* Posting to a community collection is sharing with it. */
+    ev.published = c->kind == KZ_TAXII_COMMUNITY;
+    ev.published_at = ev.published ? ev.created : 0;
+    int rc = kz_store_event_put(r->st, &ev, &r->err);
+    if (rc == 0)
+        rc = kz_store_meta_set(r->st, key, ev.id, &r->err);
+    if (rc == 0)
+        memcpy(out, ev.id, sizeof(kz_uuid));
+    return rc;
+}
+
+static json_t *status_entry(const kz_stix_item *it)
+{
+    json_t *j = json_pack("{s:s}", "id", it->id ? it->id : "");
+    if (it->version)
+        json_object_set_new(j, "version", json_string(it->version));
+    if (it->status == KZ_STIX_ITEM_DUPLICATE)
+        json_object_set_new(j, "message", json_string("already here: not stored again"));
+    else if (it->status == KZ_STIX_ITEM_INVALID && it->message) {
+        json_t *m = json_string(it->message);
+        json_object_set_new(j, "message", m ? m : json_string("invalid object"));
+    }
+    return j;
+}
+
+int kz_taxii_objects_add(kz_req *r)
+{
+    int rc = kz_http_query_only(r, NULL);
+    if (rc == 0)
+        rc = kz_taxii_check_accept(r);
+    kz_taxii_coll c;
+    if (rc == 0)
+        rc = kz_taxii_collection(r, &c);
+    if (rc < 0)
+        return rc;
+    if (!c.can_write)
+        return kz_fail(&r->err, KZ_E_FORBIDDEN, NULL,
+                       "your role (%s) may not add objects; analysts and up can",
+                       kz_role_name(r->who.role));
+    if ((rc = check_ctype(r)) < 0)
+        return rc;
+    if (r->body.len == 0)
+        return kz_fail(&r->err, KZ_E_VALUE, NULL, "the body is empty; send a TAXII envelope");
+    kz_time requested = kz_time_now();
+    kz_uuid event_id;
+    if ((rc = collection_event(r, &c, event_id)) < 0)
+        return rc;
+    kz_stix_import_opts o = {
+        .org_id = r->who.org_id,
+        .user_id = r->who.user_id,
+        .default_tlp = c.kind == KZ_TAXII_ORG ? KZ_TLP_AMBER : c.ceiling,
+        .distribution = c.kind == KZ_TAXII_ORG ? KZ_DIST_ORG : KZ_DIST_COMMUNITY,
+        .community_id = c.kind == KZ_TAXII_COMMUNITY ? c.community : NULL,
+        .publish = c.kind == KZ_TAXII_COMMUNITY,
+        .create_orgs = false,
+        .source = "TAXII",
+        .event_id = event_id,
+    };
+    kz_stix_report rep;
+    memset(&rep, 0, sizeof rep);
+    rc = kz_stix_import(r->st, r->body.p, r->body.len, &o, false, &r->arena, &rep, &r->err);
+    if (rc == KZ_E_INVALID || rc == KZ_E_VALUE)
+        /* The document itself (not one object) cannot be processed. */
+        return kz_fail(&r->err, KZ_E_VALUE, r->err.field, "%s", r->err.msg);
+    if (rc < 0)
+        return rc;
+    kz_uuid sid;
+    kz_uuid_v4(sid);
+    char ts[KZ_TIME_STRLEN + 1];
+    kz_time_format(requested, ts);
+    json_t *ok = json_array(), *bad = json_array();
+    size_t n_ok = 0, n_bad = 0;
+    for (size_t i = 0; i < rep.n_items; i++) {
+        const kz_stix_item *it = &rep.items[i];
+        bool failed = it->status == KZ_STIX_ITEM_INVALID;
+        json_array_append_new(failed ? bad : ok, status_entry(it));
+        failed ? n_bad++ : n_ok++;
+    }
+    json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "id", sid, "status", "complete",
+                          "request_timestamp", ts, "total_count", (json_int_t)rep.n_items,
+                          "success_count", (json_int_t)n_ok, "failure_count",
+                          (json_int_t)n_bad, "pending_count", (json_int_t)0);
+    if (n_ok)
+        json_object_set(j, "successes", ok);
+    if (n_bad)
+        json_object_set(j, "failures", bad);
+    json_decref(ok);
+    json_decref(bad);
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (!s)
+        return kz_fail(&r->err, KZ_E_NOMEM, NULL, "out of memory");
+    if ((rc = kz_store_taxii_status_put(r->st, sid, r->who.org_id, requested, s, &r->err)) < 0) {
+        free(s);
+        return rc;
+    }
+    return kz_taxii_send(r, MHD_HTTP_ACCEPTED, s, strlen(s), 0, 0);
+}

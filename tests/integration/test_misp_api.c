@@ -1,0 +1,594 @@
+/* test_misp_api.c — the MISP-compatible API over HTTP, as PyMISP-style
+ * clients use it: the bare-key Authorization header, response shapes
+ * ({"Event":..}, {"response":[..]}, {"response":{"Attribute":[..]}}, a bare
+ * index array), restSearch filters (values, types, categories, orgs, tags
+ * with "!" and OR/AND/NOT, time, published, to_ids, ids, paging, csv and
+ * text), sightings, RelatedEvent and the correlation route — and above all
+ * that another org's unpublished or TLP:RED event never shows, not in a
+ * search, an index, a view, a correlation or a count.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kz_node.h"
+
+static kz_node N;
+static char ORG_A[40], ORG_B[40];
+static char A_PUB[64], B_PUB[64], B_RO[64], A_RAW[80];
+static char EA[40], EB[40], EB_PRIV[40], EB_RED[40];
+static char EA_SEQ[16];
+
+#define MD5 "b3c4ae251f8094fa15b510051835c657"
+
+/* events/add with Bearer; returns the uuid and the MISP id. */
+static void add_event(const char *key, const char *body, char uuid[40], char *seq)
+{
+    kz_resp r = kz_post(&N, "/events/add", key, body);
+    if (r.status != 200)
+        fail_msg("events/add: %ld %s", r.status, r.body);
+    snprintf(uuid, 40, "%s", kz_resp_str(&r, "Event.uuid"));
+    if (seq)
+        snprintf(seq, 16, "%s", kz_resp_str(&r, "Event.id"));
+    kz_resp_free(&r);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (kz_node_init(&N, "CERT-A", "TH") != 0 || kz_node_start(&N, NULL) != 0)
+        return -1;
+    kz_resp r = kz_get(&N, "/api/v1/me", N.admin_key);
+    if (r.status != 200)
+        return -1;
+    snprintf(ORG_A, sizeof ORG_A, "%s", kz_resp_str(&r, "org.id"));
+    kz_resp_free(&r);
+    kz_make_org(&N, N.admin_key, "CERT-B", "AU", ORG_B);
+    char id[40];
+    kz_make_user(&N, N.admin_key, ORG_A, "pub@a.example", "publisher", id, A_PUB);
+    kz_make_user(&N, N.admin_key, ORG_B, "pub@b.example", "publisher", id, B_PUB);
+    kz_make_user(&N, N.admin_key, ORG_B, "ro@b.example", "read_only", id, B_RO);
+    snprintf(A_RAW, sizeof A_RAW, "Raw %s", A_PUB);
+    /* A: public (tlp:clear, distribution all, published). */
+    add_event(A_RAW,
+              "{\"Event\":{\"info\":\"A campaign\",\"distribution\":\"3\",\"published\":true,"
+              "\"threat_level_id\":\"1\",\"date\":\"2024-03-01\","
+              "\"Orgc\":{\"uuid\":\"11111111-1111-4111-8111-111111111111\",\"name\":\"Spoof\"},"
+              "\"Tag\":[{\"name\":\"tlp:clear\"},{\"name\":\"campaign-x\"}],"
+              "\"Attribute\":["
+              "{\"type\":\"ip-dst\",\"category\":\"Network activity\",\"value\":\"198.51.100.7\"},"
+              "{\"type\":\"domain\",\"category\":\"Network activity\",\"value\":\"evil.example\"},"
+              "{\"type\":\"md5\",\"category\":\"Payload delivery\",\"value\":\"" MD5 "\","
+              "\"Tag\":[{\"name\":\"dropper\"}]},"
+              "{\"type\":\"url\",\"category\":\"Network activity\","
+              "\"value\":\"http://evil.example/gate.php\",\"to_ids\":false},"
+              "{\"type\":\"text\",\"category\":\"Other\",\"value\":\"notes\"}],"
+              "\"Object\":[{\"name\":\"file\",\"meta-category\":\"file\","
+              "\"uuid\":\"22222222-2222-4222-8222-222222222222\",\"Attribute\":["
+              "{\"type\":\"filename\",\"object_relation\":\"filename\","
+              "\"value\":\"drop.exe\"}]}]}}",
+              EA, EA_SEQ);
+    /* B: public too, sharing values with A. */
+    add_event(B_PUB,
+              "{\"info\":\"B sees the same\",\"distribution\":3,\"published\":true,"
+              "\"Tag\":[{\"name\":\"tlp:clear\"}],\"Attribute\":["
+              "{\"type\":\"ip-src\",\"value\":\"198.51.100.0/24\"},"
+              "{\"type\":\"hostname\",\"value\":\"c2.evil.example\"},"
+              "{\"type\":\"md5\",\"value\":\"" MD5 "\"}]}",
+              EB, NULL);
+    /* B: unpublished; and TLP:RED (published, distribution all). */
+    add_event(B_PUB,
+              "{\"info\":\"B private\",\"distribution\":0,\"Tag\":[{\"name\":\"tlp:green\"}],"
+              "\"Attribute\":[{\"type\":\"md5\",\"value\":\"" MD5 "\"},"
+              "{\"type\":\"ip-dst\",\"value\":\"198.51.100.7\"}]}",
+              EB_PRIV, NULL);
+    add_event(B_PUB,
+              "{\"info\":\"B red\",\"distribution\":3,\"published\":true,"
+              "\"Tag\":[{\"name\":\"tlp:red\"}],"
+              "\"Attribute\":[{\"type\":\"md5\",\"value\":\"" MD5 "\"},"
+              "{\"type\":\"ip-dst\",\"value\":\"198.51.100.7\"}]}",
+              EB_RED, NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    int rc = kz_node_stop(&N);
+    kz_node_free(&N);
+    return rc == 0 ? 0 : -1;
+}
+
+static bool has_uuid(const json_t *arr, const char *member, const char *uuid)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(arr, i, x) {
+        const json_t *o = member ? json_object_get(x, member) : x;
+        const char *u = json_string_value(json_object_get(o, "uuid"));
+        if (u && strcmp(u, uuid) == 0)
+            return true;
+    }
+    return false;
+}
+
+static kz_resp search(const char *path, const char *key, const char *body)
+{
+    kz_resp r = kz_post(&N, path, key, body);
+    print_message("%s %s\n", path, body);
+    return r;
+}
+
+/* ---- auth and version ---------------------------------------------------- */
+
+static void test_auth_with_bare_key(void **state)
+{
+    (void)state;
+    kz_resp r = kz_get(&N, "/servers/getVersion", A_RAW);
+    KZ_EXPECT(r, 200);
+    assert_string_equal(kz_resp_str(&r, "version"), "2.4.180");
+    assert_true(json_is_true(kz_resp_get(&r, "perm_add")));
+    kz_resp_free(&r);
+    r = kz_get(&N, "/servers/getVersion", A_PUB); /* Bearer works too */
+    KZ_EXPECT(r, 200);
+    kz_resp_free(&r);
+    r = kz_get(&N, "/servers/getVersion", "Raw kz_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    KZ_EXPECT_ERR(r, 401, "unauthorized", "Authorization");
+    kz_resp_free(&r);
+    r = kz_get(&N, "/servers/getVersion", NULL);
+    KZ_EXPECT_ERR(r, 401, "unauthorized", "Authorization");
+    kz_resp_free(&r);
+    r = kz_post(&N, "/attributes/restSearch", NULL, "{}");
+    KZ_EXPECT_ERR(r, 401, "unauthorized", "Authorization");
+    kz_resp_free(&r);
+}
+
+/* ---- events/add and events/view ------------------------------------------- */
+
+static void test_event_add_and_view(void **state)
+{
+    (void)state;
+    kz_resp r = kz_getf(&N, A_RAW, "/events/view/%s", EA_SEQ);
+    KZ_EXPECT(r, 200);
+    assert_string_equal(kz_resp_str(&r, "Event.uuid"), EA);
+    assert_string_equal(kz_resp_str(&r, "Event.info"), "A campaign");
+    assert_string_equal(kz_resp_str(&r, "Event.date"), "2024-03-01");
+    assert_string_equal(kz_resp_str(&r, "Event.distribution"), "3");
+    assert_string_equal(kz_resp_str(&r, "Event.threat_level_id"), "1");
+    /* the document's Orgc is not kept for a non-sync caller: A made it */
+    assert_string_equal(kz_resp_str(&r, "Event.Orgc.uuid"), ORG_A);
+    assert_string_equal(kz_resp_str(&r, "Event.Orgc.name"), "CERT-A");
+    assert_int_equal(kz_resp_count(&r, "Event.Attribute"), 5);
+    assert_int_equal(kz_resp_count(&r, "Event.Object"), 1);
+    assert_int_equal(kz_resp_count(&r, "Event.Object.0.Attribute"), 1);
+    assert_string_equal(kz_resp_str(&r, "Event.Object.0.Attribute.0.object_relation"), "filename");
+    json_t *tags = kz_resp_get(&r, "Event.Tag");
+    /* as given: no PAP tag is added for the default PAP */
+    assert_int_equal(json_array_size(tags), 2);
+    assert_true(kz_resp_list_has(&r, "Event.Tag", "name", "tlp:clear"));
+    assert_true(kz_resp_list_has(&r, "Event.Tag", "name", "campaign-x"));
+    /* RelatedEvent: B's public event, never the private or the red one */
+    json_t *rel = kz_resp_get(&r, "Event.RelatedEvent");
+    assert_true(has_uuid(rel, "Event", EB));
+    assert_false(has_uuid(rel, "Event", EB_PRIV));
+    assert_false(has_uuid(rel, "Event", EB_RED));
+    assert_int_equal(json_array_size(rel), 1);
+    kz_resp_free(&r);
+    /* by UUID too */
+    r = kz_getf(&N, A_RAW, "/events/view/%s", EA);
+    KZ_EXPECT(r, 200);
+    assert_string_equal(kz_resp_str(&r, "Event.id"), EA_SEQ);
+    kz_resp_free(&r);
+    /* another org's unpublished or red event does not exist for A */
+    r = kz_getf(&N, A_RAW, "/events/view/%s", EB_PRIV);
+    KZ_EXPECT_ERR(r, 404, "not_found", NULL);
+    kz_resp_free(&r);
+    r = kz_getf(&N, A_RAW, "/events/view/%s", EB_RED);
+    KZ_EXPECT_ERR(r, 404, "not_found", NULL);
+    kz_resp_free(&r);
+    r = kz_getf(&N, B_PUB, "/events/view/%s", EB_PRIV);
+    KZ_EXPECT(r, 200);
+    kz_resp_free(&r);
+    r = kz_get(&N, "/events/view/999999", A_RAW);
+    KZ_EXPECT_ERR(r, 404, "not_found", NULL);
+    kz_resp_free(&r);
+}
+
+static void test_event_add_refusals(void **state)
+{
+    (void)state;
+    /* read-only may not add */
+    kz_resp r = kz_post(&N, "/events/add", B_RO, "{\"info\":\"x\"}");
+    KZ_EXPECT_ERR(r, 403, "forbidden", NULL);
+    kz_resp_free(&r);
+    /* the same UUID again */
+    char body[256];
+    snprintf(body, sizeof body, "{\"Event\":{\"uuid\":\"%s\",\"info\":\"again\"}}", EA);
+    r = kz_post(&N, "/events/add", A_PUB, body);
+    KZ_EXPECT_ERR(r, 409, "conflict", "uuid");
+    kz_resp_free(&r);
+    /* a bad value names the attribute; nothing is stored */
+    r = kz_post(&N, "/events/add", A_PUB,
+                "{\"Event\":{\"uuid\":\"33333333-3333-4333-8333-333333333333\",\"info\":\"bad\","
+                "\"Attribute\":[{\"type\":\"domain\",\"value\":\"ok.example\"},"
+                "{\"type\":\"ip-dst\",\"value\":\"300.1.2.3\"}]}}");
+    KZ_EXPECT_ERR(r, 422, "invalid_value", "Attribute[1]");
+    assert_non_null(strstr(kz_resp_str(&r, "error.message"), "'300.1.2.3'"));
+    kz_resp_free(&r);
+    r = kz_get(&N, "/events/view/33333333-3333-4333-8333-333333333333", A_PUB);
+    KZ_EXPECT_ERR(r, 404, "not_found", NULL);
+    kz_resp_free(&r);
+    r = kz_post(&N, "/events/add", A_PUB, "{\"Event\":{\"info\":\"x\",\"distribution\":\"9\"}}");
+    KZ_EXPECT_ERR(r, 422, "invalid_value", "distribution");
+    kz_resp_free(&r);
+    r = kz_post(&N, "/events/add", A_PUB, "{\"Event\": [}");
+    KZ_EXPECT_ERR(r, 400, "invalid", "*");
+    kz_resp_free(&r);
+    kz_resp t;
+    kz_http(&N, "POST", "/events/add", A_PUB, "text/plain", "x", 1, &t);
+    KZ_EXPECT_ERR(t, 415, "unsupported_media_type", "Content-Type");
+    kz_resp_free(&t);
+}
+
+/* ---- attributes/restSearch ------------------------------------------------------ */
+
+static long count_attrs(const char *key, const char *body)
+{
+    kz_resp r = search("/attributes/restSearch", key, body);
+    KZ_EXPECT(r, 200);
+    long n = kz_resp_count(&r, "response.Attribute");
+    kz_resp_free(&r);
+    return n;
+}
+
+static void test_attributes_search_acl(void **state)
+{
+    (void)state;
+    kz_resp r = search("/attributes/restSearch", A_RAW, "{\"value\":\"" MD5 "\"}");
+    KZ_EXPECT(r, 200);
+    json_t *attrs = kz_resp_get(&r, "response.Attribute");
+    /* A's own and B's public one; never B's private or red ones */
+    assert_int_equal(json_array_size(attrs), 2);
+    size_t i;
+    json_t *a;
+    json_array_foreach(attrs, i, a) {
+        const char *ev = json_string_value(json_object_get(json_object_get(a, "Event"), "uuid"));
+        assert_true(strcmp(ev, EA) == 0 || strcmp(ev, EB) == 0);
+        assert_string_equal(json_string_value(json_object_get(a, "type")), "md5");
+        assert_string_equal(json_string_value(json_object_get(a, "value")), MD5);
+    }
+    kz_resp_free(&r);
+    /* B's reader sees B's private one, but not the red one (it names only
+     * its creator); the creator sees all four */
+    assert_int_equal(count_attrs(B_RO, "{\"value\":\"" MD5 "\"}"), 3);
+    assert_int_equal(count_attrs(B_PUB, "{\"value\":\"" MD5 "\"}"), 4);
+    /* the value normalised (upper case hash) */
+    assert_int_equal(count_attrs(A_PUB, "{\"value\":\"B3C4AE251F8094FA15B510051835C657\"}"), 2);
+    /* no filter at all: only what A may see */
+    r = search("/attributes/restSearch", A_PUB, "{}");
+    KZ_EXPECT(r, 200);
+    attrs = kz_resp_get(&r, "response.Attribute");
+    json_array_foreach(attrs, i, a) {
+        const char *ev = json_string_value(json_object_get(json_object_get(a, "Event"), "uuid"));
+        assert_true(strcmp(ev, EB_PRIV) != 0 && strcmp(ev, EB_RED) != 0);
+    }
+    assert_int_equal(json_array_size(attrs), 9);
+    kz_resp_free(&r);
+}
+
+static void test_attributes_search_filters(void **state)
+{
+    (void)state;
+    assert_int_equal(count_attrs(A_PUB, "{\"type\":\"md5\"}"), 2);
+    assert_int_equal(count_attrs(A_PUB, "{\"type\":[\"ip-dst\",\"ip-src\"]}"), 2);
+    assert_int_equal(count_attrs(A_PUB, "{\"type\":{\"NOT\":[\"md5\",\"text\"]}}"), 6);
+    /* the md5s, and the filename (MISP's default category for its type) */
+    assert_int_equal(count_attrs(A_PUB, "{\"category\":\"Payload delivery\"}"), 3);
+    assert_int_equal(count_attrs(A_PUB, "{\"org\":\"CERT-B\"}"), 3);
+    assert_int_equal(count_attrs(A_PUB, "{\"org\":\"!CERT-B\"}"), 6);
+    /* tags: event tag, attribute tag, negation, AND, NOT */
+    assert_int_equal(count_attrs(A_PUB, "{\"tags\":\"campaign-x\"}"), 6);
+    assert_int_equal(count_attrs(A_PUB, "{\"tags\":[\"dropper\"]}"), 1);
+    assert_int_equal(count_attrs(A_PUB, "{\"tags\":[\"!campaign-x\"]}"), 3);
+    assert_int_equal(count_attrs(A_PUB, "{\"tags\":{\"AND\":[\"campaign-x\",\"dropper\"]}}"), 1);
+    assert_int_equal(
+        count_attrs(A_PUB, "{\"tags\":{\"OR\":[\"campaign-x\"],\"NOT\":[\"dropper\"]}}"), 5);
+    assert_int_equal(count_attrs(A_PUB, "{\"tags\":\"tlp:clear\"}"), 9);
+    assert_int_equal(count_attrs(A_PUB, "{\"to_ids\":false}"), 2); /* the url and the text */
+    assert_int_equal(count_attrs(A_PUB, "{\"published\":true,\"type\":\"domain\"}"), 1);
+    char body[256];
+    snprintf(body, sizeof body, "{\"eventid\":\"%s\"}", EA_SEQ);
+    assert_int_equal(count_attrs(A_PUB, body), 6);
+    snprintf(body, sizeof body, "{\"eventid\":\"%s\"}", EB_RED);
+    assert_int_equal(count_attrs(A_PUB, body), 0);
+    snprintf(body, sizeof body, "{\"uuid\":\"%s\"}", EB);
+    assert_int_equal(count_attrs(A_PUB, body), 3);
+    assert_int_equal(count_attrs(A_PUB, "{\"from\":\"2024-03-01\",\"to\":\"2024-03-01\"}"), 6);
+    assert_int_equal(count_attrs(A_PUB, "{\"to\":\"2024-02-28\"}"), 0);
+    assert_int_equal(count_attrs(A_PUB, "{\"last\":\"1d\"}"), 9);
+    /* paging */
+    assert_int_equal(count_attrs(A_PUB, "{\"limit\":4,\"page\":1}"), 4);
+    assert_int_equal(count_attrs(A_PUB, "{\"limit\":4,\"page\":3}"), 1);
+    /* wrapped in "request", as some clients send it */
+    assert_int_equal(count_attrs(A_PUB, "{\"request\":{\"type\":\"hostname\"}}"), 1);
+    /* bad parameters */
+    kz_resp r = search("/attributes/restSearch", A_PUB, "{\"returnFormat\":\"stix\"}");
+    KZ_EXPECT_ERR(r, 400, "invalid", "returnFormat");
+    kz_resp_free(&r);
+    r = search("/attributes/restSearch", A_PUB, "{\"limit\":0}");
+    KZ_EXPECT_ERR(r, 400, "invalid", "limit");
+    kz_resp_free(&r);
+    r = search("/attributes/restSearch", A_PUB, "{\"to_ids\":\"maybe\"}");
+    KZ_EXPECT_ERR(r, 400, "invalid", "to_ids");
+    kz_resp_free(&r);
+    r = search("/attributes/restSearch", A_PUB, "{\"from\":\"yesterday\"}");
+    KZ_EXPECT_ERR(r, 400, "invalid", "from");
+    kz_resp_free(&r);
+}
+
+static void test_attributes_search_csv_text(void **state)
+{
+    (void)state;
+    kz_resp r = search("/attributes/restSearch", A_PUB,
+                       "{\"value\":\"" MD5 "\",\"returnFormat\":\"csv\"}");
+    KZ_EXPECT(r, 200);
+    assert_non_null(strstr(r.content_type, "text/csv"));
+    const char *hdr = "uuid,event_id,category,type,value,comment,to_ids,date,object_relation,"
+                      "attribute_tag,object_uuid,object_name,object_meta_category\n";
+    assert_true(strncmp(r.body, hdr, strlen(hdr)) == 0);
+    assert_non_null(strstr(r.body, ",\"Payload delivery\",\"md5\",\"" MD5 "\",\"\",1,"));
+    assert_non_null(strstr(r.body, ",\"dropper\","));
+    size_t lines = 0;
+    for (const char *p = r.body; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 3);
+    kz_resp_free(&r);
+    r = search("/attributes/restSearch", A_PUB, "{\"type\":\"domain\",\"returnFormat\":\"text\"}");
+    KZ_EXPECT(r, 200);
+    assert_non_null(strstr(r.content_type, "text/plain"));
+    assert_string_equal(r.body, "evil.example\n");
+    kz_resp_free(&r);
+}
+
+/* ---- events/restSearch and events/index --------------------------------------------- */
+
+static void test_events_search_and_index(void **state)
+{
+    (void)state;
+    kz_resp r = search("/events/restSearch", A_RAW, "{\"value\":\"198.51.100.7\"}");
+    KZ_EXPECT(r, 200);
+    json_t *list = kz_resp_get(&r, "response");
+    assert_int_equal(json_array_size(list), 1);
+    assert_true(has_uuid(list, "Event", EA));
+    kz_resp_free(&r);
+    r = search("/events/restSearch", B_RO, "{\"value\":\"198.51.100.7\"}");
+    KZ_EXPECT(r, 200);
+    list = kz_resp_get(&r, "response");
+    assert_int_equal(json_array_size(list), 2); /* A's, and B's own private */
+    assert_true(has_uuid(list, "Event", EB_PRIV));
+    assert_false(has_uuid(list, "Event", EB_RED));
+    kz_resp_free(&r);
+    r = search("/events/restSearch", A_PUB, "{\"tags\":\"campaign-x\"}");
+    KZ_EXPECT(r, 200);
+    list = kz_resp_get(&r, "response");
+    assert_int_equal(json_array_size(list), 1);
+    assert_int_equal(json_array_size(json_object_get(
+                         json_object_get(json_array_get(list, 0), "Event"), "Attribute")),
+                     5);
+    kz_resp_free(&r);
+    /* the index: a bare array, only visible events */
+    r = kz_get(&N, "/events/index", A_RAW);
+    KZ_EXPECT(r, 200);
+    assert_true(json_is_array(r.json));
+    assert_true(has_uuid(r.json, NULL, EA));
+    assert_true(has_uuid(r.json, NULL, EB));
+    assert_false(has_uuid(r.json, NULL, EB_PRIV));
+    assert_false(has_uuid(r.json, NULL, EB_RED));
+    size_t i;
+    json_t *e;
+    json_array_foreach(r.json, i, e) {
+        if (strcmp(json_string_value(json_object_get(e, "uuid")), EA) == 0)
+            assert_string_equal(json_string_value(json_object_get(e, "attribute_count")), "6");
+    }
+    kz_resp_free(&r);
+    r = search("/events/index", A_PUB, "{\"org\":\"CERT-B\"}");
+    KZ_EXPECT(r, 200);
+    assert_int_equal(json_array_size(r.json), 1);
+    assert_true(has_uuid(r.json, NULL, EB));
+    kz_resp_free(&r);
+    r = search("/events/index", B_RO, "{\"published\":false}");
+    KZ_EXPECT(r, 200);
+    assert_true(has_uuid(r.json, NULL, EB_PRIV));
+    assert_false(has_uuid(r.json, NULL, EA));
+    kz_resp_free(&r);
+}
+
+/* ---- sightings ---------------------------------------------------------------- */
+
+static void test_sightings(void **state)
+{
+    (void)state;
+    kz_resp r = kz_post(&N, "/sightings/add", A_RAW,
+                        "{\"value\":\"evil.example\",\"source\":\"sensor-7\",\"type\":\"0\"}");
+    KZ_EXPECT(r, 200);
+    assert_string_equal(kz_resp_str(&r, "Sighting.source"), "sensor-7");
+    assert_string_equal(kz_resp_str(&r, "Sighting.org_uuid"), ORG_A);
+    const char *attr = kz_resp_str(&r, "Sighting.attribute_uuid");
+    char ind[40];
+    snprintf(ind, sizeof ind, "%s", attr);
+    kz_resp_free(&r);
+    r = kz_getf(&N, A_PUB, "/api/v1/indicators/%s/sightings", ind);
+    KZ_EXPECT(r, 200);
+    assert_int_equal(kz_resp_count(&r, "sightings"), 1);
+    kz_resp_free(&r);
+    /* by uuid, false positive */
+    char body[200];
+    snprintf(body, sizeof body, "{\"uuid\":\"%s\",\"type\":1}", ind);
+    r = kz_post(&N, "/sightings/add", A_PUB, body);
+    KZ_EXPECT(r, 200);
+    assert_string_equal(kz_resp_str(&r, "Sighting.type"), "1");
+    kz_resp_free(&r);
+    /* a value only in events A cannot see: nothing to sight */
+    r = kz_post(&N, "/sightings/add", B_PUB,
+                "{\"values\":[\"c2.evil.example\"],\"source\":\"x\"}");
+    KZ_EXPECT(r, 200);
+    kz_resp_free(&r);
+    kz_resp q = kz_post(&N, "/attributes/restSearch", B_PUB, "{\"value\":\"" MD5 "\"}");
+    json_t *attrs = kz_resp_get(&q, "response.Attribute");
+    const char *red_attr = NULL;
+    size_t i;
+    json_t *a;
+    char priv[40] = "";
+    json_array_foreach(attrs, i, a) {
+        const char *ev = json_string_value(json_object_get(json_object_get(a, "Event"), "uuid"));
+        if (strcmp(ev, EB_PRIV) == 0)
+            snprintf(priv, sizeof priv, "%s", json_string_value(json_object_get(a, "uuid")));
+    }
+    (void)red_attr;
+    kz_resp_free(&q);
+    assert_true(priv[0]);
+    snprintf(body, sizeof body, "{\"uuid\":\"%s\"}", priv);
+    r = kz_post(&N, "/sightings/add", A_PUB, body);
+    KZ_EXPECT_ERR(r, 404, "not_found", NULL);
+    kz_resp_free(&r);
+    r = kz_post(&N, "/sightings/add", A_PUB, "{\"value\":\"nowhere.example\"}");
+    KZ_EXPECT_ERR(r, 404, "not_found", NULL);
+    kz_resp_free(&r);
+    r = kz_post(&N, "/sightings/add", A_PUB, "{\"value\":\"evil.example\",\"type\":7}");
+    KZ_EXPECT_ERR(r, 400, "invalid", "type");
+    kz_resp_free(&r);
+    r = kz_post(&N, "/sightings/add", A_PUB, "{\"source\":\"x\"}");
+    KZ_EXPECT_ERR(r, 400, "invalid", NULL);
+    kz_resp_free(&r);
+}
+
+/* ---- correlation ------------------------------------------------------------------- */
+
+static const char *attr_uuid(const char *key, const char *event, const char *type)
+{
+    static char out[40];
+    char body[256];
+    snprintf(body, sizeof body, "{\"eventid\":\"%s\",\"type\":\"%s\"}", event, type);
+    kz_resp r = kz_post(&N, "/attributes/restSearch", key, body);
+    snprintf(out, sizeof out, "%s", kz_resp_str(&r, "response.Attribute.0.uuid"));
+    kz_resp_free(&r);
+    return out;
+}
+
+static const json_t *corr_of(const kz_resp *r, const char *event)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(kz_resp_get(r, "correlations"), i, c) {
+        if (strcmp(json_string_value(json_object_get(c, "event_id")), event) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+static void test_correlations(void **state)
+{
+    (void)state;
+    /* the same md5 in B's public, private and red events: only the public counts */
+    kz_resp r = kz_getf(&N, A_PUB, "/api/v1/indicators/%s/correlations",
+                        attr_uuid(A_PUB, EA, "md5"));
+    KZ_EXPECT(r, 200);
+    assert_int_equal(json_integer_value(kz_resp_get(&r, "events")), 1);
+    const json_t *c = corr_of(&r, EB);
+    assert_non_null(c);
+    assert_string_equal(json_string_value(json_object_get(c, "match")), "exact");
+    assert_string_equal(json_string_value(json_object_get(c, "org_id")), ORG_B);
+    assert_null(corr_of(&r, EB_PRIV));
+    assert_null(corr_of(&r, EB_RED));
+    assert_false(json_is_true(kz_resp_get(&r, "over_correlating")));
+    kz_resp_free(&r);
+    /* B's reader sees B's private copy too, never the red one */
+    r = kz_getf(&N, B_RO, "/api/v1/indicators/%s/correlations", attr_uuid(B_RO, EB, "md5"));
+    KZ_EXPECT(r, 200);
+    assert_non_null(corr_of(&r, EA));
+    assert_non_null(corr_of(&r, EB_PRIV));
+    assert_null(corr_of(&r, EB_RED));
+    assert_int_equal(json_integer_value(kz_resp_get(&r, "events")), 2);
+    kz_resp_free(&r);
+    /* an address inside a reported network */
+    r = kz_getf(&N, A_PUB, "/api/v1/indicators/%s/correlations", attr_uuid(A_PUB, EA, "ip-dst"));
+    KZ_EXPECT(r, 200);
+    c = corr_of(&r, EB);
+    assert_non_null(c);
+    assert_string_equal(json_string_value(json_object_get(c, "match")), "cidr");
+    assert_string_equal(json_string_value(json_object_get(c, "value")), "198.51.100.0/24");
+    assert_int_equal(json_integer_value(kz_resp_get(&r, "events")), 1);
+    kz_resp_free(&r);
+    /* and the network, seen from B: the address inside it */
+    r = kz_getf(&N, B_PUB, "/api/v1/indicators/%s/correlations", attr_uuid(B_PUB, EB, "ip-src"));
+    KZ_EXPECT(r, 200);
+    c = corr_of(&r, EA);
+    assert_non_null(c);
+    assert_string_equal(json_string_value(json_object_get(c, "match")), "contains");
+    kz_resp_free(&r);
+    /* a subdomain of a reported domain, both ways */
+    r = kz_getf(&N, B_PUB, "/api/v1/indicators/%s/correlations",
+                attr_uuid(B_PUB, EB, "hostname"));
+    KZ_EXPECT(r, 200);
+    c = corr_of(&r, EA);
+    assert_non_null(c);
+    assert_string_equal(json_string_value(json_object_get(c, "match")), "subdomain");
+    assert_string_equal(json_string_value(json_object_get(c, "value")), "evil.example");
+    kz_resp_free(&r);
+    r = kz_getf(&N, A_PUB, "/api/v1/indicators/%s/correlations", attr_uuid(A_PUB, EA, "domain"));
+    KZ_EXPECT(r, 200);
+    c = corr_of(&r, EB);
+    assert_non_null(c);
+    assert_string_equal(json_string_value(json_object_get(c, "value")), "c2.evil.example");
+    assert_string_equal(json_string_value(json_object_get(c, "match")), "contains");
+    kz_resp_free(&r);
+    /* an indicator A may not see: 404 */
+    r = kz_getf(&N, A_PUB, "/api/v1/indicators/%s/correlations",
+                attr_uuid(B_PUB, EB_PRIV, "md5"));
+    KZ_EXPECT_ERR(r, 404, "not_found", NULL);
+    kz_resp_free(&r);
+}
+
+/* More visible events than the limit (20) share a value: marked, not listed. */
+static void test_over_correlation(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 22; i++) {
+        char body[300], id[40];
+        snprintf(body, sizeof body,
+                 "{\"info\":\"scanner %d\",\"distribution\":3,\"published\":true,"
+                 "\"Tag\":[{\"name\":\"tlp:clear\"}],\"Attribute\":[{\"type\":\"ip-src\","
+                 "\"value\":\"192.0.2.200\"}]}",
+                 i);
+        add_event(i % 2 ? A_PUB : B_PUB, body, id, NULL);
+    }
+    kz_resp q = kz_post(&N, "/attributes/restSearch", A_PUB, "{\"value\":\"192.0.2.200\"}");
+    assert_int_equal(kz_resp_count(&q, "response.Attribute"), 22);
+    char ind[40];
+    snprintf(ind, sizeof ind, "%s", kz_resp_str(&q, "response.Attribute.0.uuid"));
+    kz_resp_free(&q);
+    kz_resp r = kz_getf(&N, A_PUB, "/api/v1/indicators/%s/correlations", ind);
+    KZ_EXPECT(r, 200);
+    assert_true(json_is_true(kz_resp_get(&r, "over_correlating")));
+    assert_int_equal(kz_resp_count(&r, "correlations"), 0);
+    assert_int_equal(json_integer_value(kz_resp_get(&r, "limit")), 20);
+    kz_resp_free(&r);
+}
+
+int main(void)
+{
+    kz_base_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_auth_with_bare_key),
+        cmocka_unit_test(test_event_add_and_view),
+        cmocka_unit_test(test_event_add_refusals),
+        cmocka_unit_test(test_attributes_search_acl),
+        cmocka_unit_test(test_attributes_search_filters),
+        cmocka_unit_test(test_attributes_search_csv_text),
+        cmocka_unit_test(test_events_search_and_index),
+        cmocka_unit_test(test_sightings),
+        cmocka_unit_test(test_correlations),
+        cmocka_unit_test(test_over_correlation),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,792 @@
+/* test_stix_import.c — STIX 2.1 import: all 17 official examples import
+ * and every object is kept with every property; reports, indicators,
+ * identities and sightings map into the model as the files say; invalid
+ * objects are reported with id, property and reason and nothing is stored
+ * (all-or-nothing), or skipped one by one (TAXII mode); duplicates are
+ * skipped and counted; every version is kept; envelopes and bare objects.
+ */
+#include "kz_test.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/formats.h"
+#include "store/store.h"
+
+typedef struct fx {
+    char *dir;
+    kz_store *st;
+    kz_arena a;
+    kz_org org;
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    f->dir = kz_test_mkdtemp();
+    char path[600];
+    snprintf(path, sizeof path, "%s/kz.db", f->dir);
+    kz_err err = {0};
+    if (kz_store_open(path, &f->st, &err) != 0) {
+        fprintf(stderr, "open: %s\n", err.msg);
+        return -1;
+    }
+    kz_arena_init(&f->a);
+    kz_uuid_v4(f->org.id);
+    f->org.name = "CERT-TH";
+    memcpy(f->org.country, "TH", 3);
+    f->org.type = KZ_ORG_NATIONAL_CERT;
+    if (kz_store_org_put(f->st, &f->org, &err) != 0) {
+        fprintf(stderr, "org: %s\n", err.msg);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    kz_store_close(f->st);
+    kz_arena_free(&f->a);
+    kz_test_rmdir(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+static char *slurp(const char *rel, size_t *n)
+{
+    char path[1024];
+    if (!kz_test_data_path(rel, path, sizeof path))
+        return NULL;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return NULL;
+    fseek(fp, 0, SEEK_END);
+    long len = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *p = malloc((size_t)len + 1);
+    if (fread(p, 1, (size_t)len, fp) != (size_t)len) {
+        free(p);
+        fclose(fp);
+        return NULL;
+    }
+    p[len] = '\0';
+    fclose(fp);
+    *n = (size_t)len;
+    return p;
+}
+
+static kz_stix_import_opts opts_of(const fx *f)
+{
+    kz_stix_import_opts o = {.org_id = f->org.id,
+                             .default_tlp = KZ_TLP_AMBER,
+                             .distribution = KZ_DIST_ORG,
+                             .create_orgs = true};
+    return o;
+}
+
+static const char *const EXAMPLES[] = {
+    "apt1.json",
+    "defining-campaigns-threat-actors-intrusion-sets.json",
+    "identifying-a-threat-actor-profile.json",
+    "indicator-for-c2-ip-address.json",
+    "indicator-for-malicious-url.json",
+    "indicator-to-campaign-relationship.json",
+    "indicators-for-C2-with-COA.json",
+    "infrastructure.json",
+    "interop-objectmarking-test.json",
+    "malicious-email-indicator-with-attachment.json",
+    "malware-indicator-for-file-hash.json",
+    "poisonivy.json",
+    "sighting-of-an-indicator.json",
+    "sighting-of-observed-data.json",
+    "threat-actor-leveraging-attack-patterns-and-malware.json",
+    "using-granular-markings.json",
+    "using-marking-definitions.json",
+};
+
+/* The objects of a file as the file has them. */
+static json_t *file_objects(const char *name)
+{
+    char rel[256], path[1024];
+    snprintf(rel, sizeof rel, "stix/%s", name);
+    if (!kz_test_data_path(rel, path, sizeof path))
+        return NULL;
+    json_t *j = json_load_file(path, 0, NULL);
+    if (!j)
+        return NULL;
+    json_t *objs = json_object_get(j, "objects");
+    json_t *out = objs ? json_incref(objs) : json_pack("[O]", j);
+    json_decref(j);
+    return out;
+}
+
+static int import_file(fx *f, const char *name, kz_stix_report *rep, kz_err *err)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "stix/%s", name);
+    size_t n;
+    char *p = slurp(rel, &n);
+    if (!p)
+        return -100;
+    kz_stix_import_opts o = opts_of(f);
+    o.source = name;
+    int rc = kz_stix_import(f->st, p, n, &o, true, &f->a, rep, err);
+    free(p);
+    return rc;
+}
+
+/* ---- every example -------------------------------------------------------- */
+
+static void test_every_example_imports_and_keeps_every_property(void **state)
+{
+    fx *f = *state;
+    for (size_t i = 0; i < KZ_ARRAY_LEN(EXAMPLES); i++) {
+        kz_stix_report rep;
+        kz_err err = {0};
+        int rc = import_file(f, EXAMPLES[i], &rep, &err);
+        if (rc != 0) {
+            for (size_t k = 0; k < rep.errors.n; k++)
+                fprintf(stderr, "  %s\n", rep.errors.v[k].msg);
+            fail_msg("%s: %d %s", EXAMPLES[i], rc, err.msg);
+        }
+        json_t *objs = file_objects(EXAMPLES[i]);
+        assert_non_null(objs);
+        assert_int_equal(rep.n_objects, json_array_size(objs));
+        assert_int_equal(rep.n_invalid, 0);
+        /* Each object of the file is in the store, deep-equal. */
+        size_t k;
+        json_t *o;
+        json_array_foreach(objs, k, o) {
+            const char *id = json_string_value(json_object_get(o, "id"));
+            kz_stix_obj *v;
+            size_t n;
+            kz_stix_versions all = {.all = true};
+            int r = kz_store_stix_get(f->st, id, &all, &f->a, &v, &n, &err);
+            if (r)
+                fail_msg("%s: %s not stored: %s", EXAMPLES[i], id, err.msg);
+            /* Some ids recur across the examples (the same indicator in two
+             * files): one of the stored versions is this one. */
+            bool found = false;
+            for (size_t m = 0; m < n && !found; m++) {
+                json_t *back = json_loadb(v[m].json, v[m].json_len, 0, NULL);
+                assert_non_null(back);
+                found = json_equal(back, o);
+                json_decref(back);
+            }
+            if (!found)
+                fail_msg("%s: %s stored differently", EXAMPLES[i], id);
+        }
+        json_decref(objs);
+    }
+}
+
+static const kz_indicator *find_ind(const kz_event *ev, kz_ioc_type t, const char *value)
+{
+    for (size_t i = 0; i < ev->n_indicators; i++)
+        if (ev->indicators[i].type == t && strcmp(ev->indicators[i].value, value) == 0)
+            return &ev->indicators[i];
+    return NULL;
+}
+
+static void test_c2_ip_indicator_maps_to_ipv4(void **state)
+{
+    fx *f = *state;
+    kz_stix_report rep;
+    kz_err err = {0};
+    assert_int_equal(import_file(f, "indicator-for-c2-ip-address.json", &rep, &err), 0);
+    /* No report in the file: one catch-all event named after the file. */
+    assert_int_equal(rep.n_events, 1);
+    assert_int_equal(rep.n_indicators, 1);
+    kz_event ev;
+    assert_int_equal(kz_store_event_get(f->st, rep.events.v[0], true, &f->a, &ev, &err), 0);
+    assert_string_equal(ev.title, "STIX import indicator-for-c2-ip-address.json");
+    assert_string_equal(ev.creator_org, f->org.id);
+    assert_int_equal(ev.tlp, KZ_TLP_AMBER);
+    assert_int_equal(ev.n_indicators, 1);
+    const kz_indicator *ind = find_ind(&ev, KZ_IOC_IPV4, "10.0.0.0");
+    assert_non_null(ind);
+    assert_string_equal(ind->comment, "IP Address for known C2 channel");
+    char t[KZ_TIME_STRLEN + 1];
+    kz_time_format(ind->first_seen, t);
+    assert_string_equal(t, "2014-05-08T09:00:00.000000Z");
+    assert_int_equal(ind->tlp, -1);
+}
+
+static void test_report_becomes_event_with_its_indicators(void **state)
+{
+    fx *f = *state;
+    kz_stix_report rep;
+    kz_err err = {0};
+    assert_int_equal(import_file(f, "poisonivy.json", &rep, &err), 0);
+    assert_int_equal(rep.n_objects, 155);
+    assert_int_equal(rep.n_stored, 155);
+    /* The report claims every indicator: one event, no catch-all. */
+    assert_int_equal(rep.n_events, 1);
+    kz_event ev;
+    assert_int_equal(kz_store_event_get(f->st, rep.events.v[0], true, &f->a, &ev, &err), 0);
+    assert_string_equal(ev.title, "Poison Ivy: Assessing Damage and Extracting Intelligence");
+    assert_non_null(ev.description);
+    /* OR patterns give one indicator per observable. */
+    assert_non_null(find_ind(&ev, KZ_IOC_IPV4, "219.76.208.163"));
+    assert_non_null(find_ind(&ev, KZ_IOC_DOMAIN, "www.webserver.dynssl.com"));
+    assert_non_null(find_ind(&ev, KZ_IOC_IPV4, "113.10.246.30"));
+    assert_non_null(find_ind(&ev, KZ_IOC_FILENAME, "CBricksDoc"));
+    /* 'domain autuo.xicp.net' is no domain: a warning, the rest imported. */
+    assert_null(find_ind(&ev, KZ_IOC_DOMAIN, "domain autuo.xicp.net"));
+    assert_non_null(find_ind(&ev, KZ_IOC_IPV4, "60.10.1.115"));
+    bool warned = false;
+    for (size_t i = 0; i < rep.warnings.n; i++)
+        warned |= strstr(rep.warnings.v[i].msg,
+                         "object indicator--4e4c4ad7-4909-456a-b6fa-e24a6f682a40: pattern:") != NULL;
+    assert_true(warned);
+    assert_int_equal(rep.n_indicators, ev.n_indicators);
+    /* The creator identity "FireEye, Inc." became an organisation. */
+    kz_org o;
+    assert_int_equal(kz_store_org_find(f->st, "FireEye, Inc.", &f->a, &o, &err), 0);
+    assert_string_equal(o.country, "TH");
+    assert_int_equal(rep.n_orgs_created, 1);
+    /* Every stored object belongs to the report's event. */
+    kz_stix_query q = {.event_id = ev.id, .tlp_max = -1, .limit = 1000};
+    kz_stix_obj *v;
+    size_t n;
+    bool more;
+    assert_int_equal(kz_store_stix_list(f->st, &q, &f->a, &v, &n, &more, &err), 0);
+    assert_int_equal(n, 155);
+    assert_false(more);
+}
+
+static void test_apt1_cidr_and_hash_indicators(void **state)
+{
+    fx *f = *state;
+    kz_stix_report rep;
+    kz_err err = {0};
+    assert_int_equal(import_file(f, "apt1.json", &rep, &err), 0);
+    kz_event ev;
+    assert_int_equal(kz_store_event_get(f->st, rep.events.v[0], true, &f->a, &ev, &err), 0);
+    assert_string_equal(ev.title, "APT1: Exposing One of China's Cyber Espionage Units");
+    assert_non_null(find_ind(&ev, KZ_IOC_CIDR, "223.166.0.0/15"));
+    assert_non_null(find_ind(&ev, KZ_IOC_DOMAIN, "hugesoft.org"));
+    assert_non_null(find_ind(&ev, KZ_IOC_MD5, "001dd76872d80801692ff942308c64e6"));
+    /* x509 AND pattern: kept as STIX only, no indicator made of it. */
+    for (size_t i = 0; i < ev.n_indicators; i++)
+        assert_true(ev.indicators[i].type != KZ_IOC_TEXT);
+    kz_stix_obj *v;
+    size_t n;
+    assert_int_equal(kz_store_stix_get(f->st, "indicator--b3b6b540-d838-41e2-853b-005056c00008",
+                                       NULL, &f->a, &v, &n, &err),
+                     0);
+    assert_int_equal(n, 1);
+    kz_strlist ids;
+    assert_int_equal(kz_store_stix_indicators_of(
+                         f->st, "indicator--b3b6b540-d838-41e2-853b-005056c00008", &f->a, &ids, &err),
+                     0);
+    assert_int_equal(ids.n, 0);
+    /* Individuals (identity_class individual) do not become orgs. */
+    kz_org o;
+    assert_int_equal(kz_store_org_find(f->st, "Wang Dong", &f->a, &o, &err), KZ_E_NOTFOUND);
+}
+
+static void test_sighting_maps_with_org(void **state)
+{
+    fx *f = *state;
+    kz_stix_report rep;
+    kz_err err = {0};
+    assert_int_equal(import_file(f, "sighting-of-an-indicator.json", &rep, &err), 0);
+    assert_int_equal(rep.n_sightings, 1);
+    kz_strlist ids;
+    assert_int_equal(kz_store_stix_indicators_of(
+                         f->st, "indicator--9299f726-ce06-492e-8472-2b52ccb53191", &f->a, &ids, &err),
+                     0);
+    assert_int_equal(ids.n, 1);
+    kz_indicator ind;
+    assert_int_equal(kz_store_indicator_get(f->st, ids.v[0], &f->a, &ind, &err), 0);
+    assert_int_equal(ind.type, KZ_IOC_URL);
+    kz_sighting *s;
+    size_t n;
+    assert_int_equal(kz_store_sighting_list(f->st, ids.v[0], &f->a, &s, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(s[0].count, 1);
+    /* where_sighted_refs names Beta Cyber Intelligence Company. */
+    kz_org beta;
+    assert_int_equal(kz_store_org_find(f->st, "Beta Cyber Intelligence Company", &f->a, &beta, &err), 0);
+    assert_string_equal(s[0].org_id, beta.id);
+    char t[KZ_TIME_STRLEN + 1];
+    kz_time_format(s[0].time, t);
+    assert_string_equal(t, "2017-02-27T21:37:11.213000Z");
+}
+
+static void test_tlp_from_markings(void **state)
+{
+    fx *f = *state;
+    kz_stix_report rep;
+    kz_err err = {0};
+    /* TLP 1.0 amber on the indicator; default (amber) on the event. */
+    assert_int_equal(import_file(f, "using-marking-definitions.json", &rep, &err), 0);
+    kz_stix_obj *v;
+    size_t n;
+    assert_int_equal(kz_store_stix_get(f->st, "indicator--33fe3b22-0201-47cf-85d0-97c02164528d",
+                                       NULL, &f->a, &v, &n, &err),
+                     0);
+    assert_int_equal(v[0].tlp, KZ_TLP_AMBER);
+    /* TLP 1.0 red on a bare campaign object. */
+    assert_int_equal(import_file(f, "interop-objectmarking-test.json", &rep, &err), 0);
+    assert_int_equal(kz_store_stix_get(f->st, "campaign--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061",
+                                       NULL, &f->a, &v, &n, &err),
+                     0);
+    assert_int_equal(v[0].tlp, KZ_TLP_RED);
+    /* Unmarked: the importer's default. */
+    assert_int_equal(kz_store_stix_get(f->st, "identity--611d9d41-dba5-4e13-9b29-e22488058ffc",
+                                       NULL, &f->a, &v, &n, &err),
+                     0);
+    assert_int_equal(v[0].tlp, KZ_TLP_AMBER);
+}
+
+/* ---- invalid input ------------------------------------------------------------ */
+
+static const char GOOD_IND[] =
+    "{\"type\":\"indicator\",\"spec_version\":\"2.1\","
+    "\"id\":\"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\","
+    "\"created\":\"2016-04-29T14:09:00.000Z\",\"modified\":\"2016-04-29T14:09:00.000Z\","
+    "\"pattern\":\"[ipv4-addr:value = '198.51.100.7']\",\"pattern_type\":\"stix\","
+    "\"valid_from\":\"2016-04-29T14:09:00Z\",\"x_acme_score\":10}";
+
+/* Imports a bundle of GOOD_IND and bad; expects bad to be reported as
+ * "object <id>: <prop>: <fragment>" and nothing stored. */
+static void expect_bad(fx *f, const char *bad, const char *id, const char *prop,
+                       const char *fragment)
+{
+    char doc[4096];
+    snprintf(doc, sizeof doc,
+             "{\"type\":\"bundle\",\"id\":\"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d\","
+             "\"objects\":[%s,%s]}",
+             GOOD_IND, bad);
+    kz_stix_import_opts o = opts_of(f);
+    kz_stix_report rep;
+    kz_err err = {0};
+    int rc = kz_stix_import(f->st, doc, strlen(doc), &o, true, &f->a, &rep, &err);
+    assert_int_equal(rc, KZ_E_VALUE);
+    assert_string_equal(err.msg, "1 of 2 objects are invalid; nothing was stored");
+    assert_int_equal(rep.n_invalid, 1);
+    assert_int_equal(rep.errors.n, 1);
+    char want[512];
+    snprintf(want, sizeof want, "object %s: %s: ", id, prop);
+    if (strncmp(rep.errors.v[0].msg, want, strlen(want)) != 0 ||
+        !strstr(rep.errors.v[0].msg, fragment))
+        fail_msg("got '%s', want '%s...%s'", rep.errors.v[0].msg, want, fragment);
+    char field[160];
+    snprintf(field, sizeof field, "objects[1].%s", prop);
+    assert_string_equal(rep.errors.v[0].field, field);
+    /* Nothing stored, not even the good indicator. */
+    kz_stix_obj *v;
+    size_t n;
+    assert_int_equal(kz_store_stix_get(f->st, "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+                                       NULL, &f->a, &v, &n, &err),
+                     KZ_E_NOTFOUND);
+    kz_event_filter ef = {.published = -1, .after_id = "", .limit = 10};
+    kz_event *evs;
+    assert_int_equal(kz_store_event_list(f->st, &ef, &f->a, &evs, &n, &err), 0);
+    assert_int_equal(n, 0);
+}
+
+#define MAL_ID "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b"
+#define MAL_HEAD                                                                                   \
+    "{\"type\":\"malware\",\"spec_version\":\"2.1\",\"id\":\"" MAL_ID "\","                         \
+    "\"created\":\"2016-04-06T20:07:09.000Z\","
+
+static void test_invalid_objects_are_reported_and_nothing_stored(void **state)
+{
+    fx *f = *state;
+    /* missing required property (report: published) */
+    expect_bad(f,
+               "{\"type\":\"report\",\"spec_version\":\"2.1\","
+               "\"id\":\"report--84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3\","
+               "\"created\":\"2015-12-21T19:59:11.000Z\",\"modified\":\"2015-12-21T19:59:11.000Z\","
+               "\"name\":\"r\",\"object_refs\":[\"" MAL_ID "\"]}",
+               "report--84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3", "published",
+               "is required for report objects");
+    /* bad id: not a UUID */
+    expect_bad(f,
+               "{\"type\":\"malware\",\"spec_version\":\"2.1\",\"id\":\"malware--1234\","
+               "\"created\":\"2016-04-06T20:07:09.000Z\",\"modified\":\"2016-04-06T20:07:09.000Z\","
+               "\"name\":\"x\",\"is_family\":false}",
+               "malware--1234", "id", "is not an identifier");
+    /* id of another type */
+    expect_bad(f,
+               "{\"type\":\"malware\",\"spec_version\":\"2.1\","
+               "\"id\":\"tool--31b940d4-6f7f-459a-80ea-9c1f17b5891b\","
+               "\"created\":\"2016-04-06T20:07:09.000Z\",\"modified\":\"2016-04-06T20:07:09.000Z\","
+               "\"name\":\"x\"}",
+               "tool--31b940d4-6f7f-459a-80ea-9c1f17b5891b", "id",
+               "does not start with the object's type 'malware--'");
+    /* wrong spec_version */
+    expect_bad(f,
+               "{\"type\":\"malware\",\"spec_version\":\"2.0\",\"id\":\"" MAL_ID "\","
+               "\"created\":\"2016-04-06T20:07:09.000Z\",\"modified\":\"2016-04-06T20:07:09.000Z\","
+               "\"name\":\"x\"}",
+               MAL_ID, "spec_version", "'2.0' is not 2.1");
+    /* modified before created */
+    expect_bad(f, MAL_HEAD "\"modified\":\"2016-04-06T20:07:08.999Z\",\"name\":\"x\"}", MAL_ID,
+               "modified", "is earlier than created");
+    /* timestamps: an offset instead of Z, too little precision, no date */
+    expect_bad(f, MAL_HEAD "\"modified\":\"2016-04-06T22:07:09.000+02:00\",\"name\":\"x\"}", MAL_ID,
+               "modified", "is not a STIX timestamp");
+    expect_bad(f, MAL_HEAD "\"modified\":\"2016-04-06T20:07:09Z\",\"name\":\"x\"}", MAL_ID,
+               "modified", "needs at least millisecond precision");
+    expect_bad(f, MAL_HEAD "\"modified\":\"2016-02-30T20:07:09.000Z\",\"name\":\"x\"}", MAL_ID,
+               "modified", "is not a valid date and time");
+    /* bad pattern */
+    expect_bad(f,
+               "{\"type\":\"indicator\",\"spec_version\":\"2.1\","
+               "\"id\":\"indicator--a932fcc6-e032-476c-826f-cb970a5a1ade\","
+               "\"created\":\"2014-02-20T09:16:08.989Z\",\"modified\":\"2014-02-20T09:16:08.989Z\","
+               "\"pattern\":\"[file:hashes.'SHA-256' = 'ef53' AND]\",\"pattern_type\":\"stix\","
+               "\"valid_from\":\"2014-02-20T09:00:00Z\"}",
+               "indicator--a932fcc6-e032-476c-826f-cb970a5a1ade", "pattern", "at offset");
+    /* a reference that is not an identifier */
+    expect_bad(f,
+               MAL_HEAD "\"modified\":\"2016-04-06T20:07:09.000Z\",\"name\":\"x\","
+                        "\"created_by_ref\":\"FireEye\"}",
+               MAL_ID, "created_by_ref", "'FireEye' is not an identifier");
+    expect_bad(f,
+               MAL_HEAD "\"modified\":\"2016-04-06T20:07:09.000Z\",\"name\":\"x\","
+                        "\"sample_refs\":[\"file--1\"]}",
+               MAL_ID, "sample_refs[0]", "is not an identifier");
+    /* custom property names */
+    expect_bad(f, MAL_HEAD "\"modified\":\"2016-04-06T20:07:09.000Z\",\"name\":\"x\",\"X_Score\":1}",
+               MAL_ID, "X_Score", "property names are 3 to 250 characters");
+    /* a TLP marking that is not one of the spec's four */
+    expect_bad(f,
+               "{\"type\":\"marking-definition\",\"spec_version\":\"2.1\","
+               "\"id\":\"marking-definition--11111111-2222-4333-8444-555555555555\","
+               "\"created\":\"2017-01-20T00:00:00.000Z\",\"definition_type\":\"tlp\","
+               "\"definition\":{\"tlp\":\"white\"}}",
+               "marking-definition--11111111-2222-4333-8444-555555555555", "definition",
+               "no other TLP marking may be created");
+    /* an SCO without its required value */
+    expect_bad(f,
+               "{\"type\":\"ipv4-addr\",\"id\":\"ipv4-addr--2b3e2c17-3144-5591-9c88-a605220f8c0c\"}",
+               "ipv4-addr--2b3e2c17-3144-5591-9c88-a605220f8c0c", "value",
+               "is required for ipv4-addr objects");
+    /* a sighting of something that is not an SDO */
+    expect_bad(f,
+               "{\"type\":\"sighting\",\"spec_version\":\"2.1\","
+               "\"id\":\"sighting--ee20065d-2555-424f-ad9e-0f8113d66b8b\","
+               "\"created\":\"2016-04-06T20:08:31.000Z\",\"modified\":\"2016-04-06T20:08:31.000Z\","
+               "\"sighting_of_ref\":\"relationship--ee20065d-2555-424f-ad9e-0f8113d66b8b\"}",
+               "sighting--ee20065d-2555-424f-ad9e-0f8113d66b8b", "sighting_of_ref",
+               "must refer to an SDO");
+}
+
+static void test_document_errors(void **state)
+{
+    fx *f = *state;
+    kz_stix_import_opts o = opts_of(f);
+    kz_stix_report rep;
+    kz_err err = {0};
+    const char *bad_json = "{\"type\":\"bundle\",\n \"objects\":[{\"a\":1,}]}";
+    assert_int_equal(kz_stix_import(f->st, bad_json, strlen(bad_json), &o, true, &f->a, &rep, &err),
+                     KZ_E_INVALID);
+    assert_string_equal(err.msg,
+                        "invalid JSON at line 2 column 20: expected a member name in double quotes, "
+                        "found '}'");
+    const char *not_stix = "{\"hello\":1}";
+    assert_int_equal(kz_stix_import(f->st, not_stix, strlen(not_stix), &o, true, &f->a, &rep, &err),
+                     KZ_E_INVALID);
+    assert_non_null(strstr(err.msg, "neither a STIX bundle, a TAXII envelope nor a STIX object"));
+    const char *bad_bundle = "{\"type\":\"bundle\",\"id\":\"bundle--x\",\"objects\":[]}";
+    assert_int_equal(
+        kz_stix_import(f->st, bad_bundle, strlen(bad_bundle), &o, true, &f->a, &rep, &err),
+        KZ_E_VALUE);
+    assert_string_equal(err.field, "id");
+    /* An element that is not an object is an invalid object, not a crash. */
+    const char *arr = "{\"type\":\"bundle\",\"id\":\"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d\","
+                      "\"objects\":[42]}";
+    assert_int_equal(kz_stix_import(f->st, arr, strlen(arr), &o, true, &f->a, &rep, &err),
+                     KZ_E_VALUE);
+    assert_string_equal(rep.errors.v[0].msg, "object objects[0]: is not a JSON object");
+    /* Duplicate keys inside an object. */
+    const char *dup = "{\"type\":\"bundle\",\"id\":\"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d\","
+                      "\"objects\":[{\"type\":\"x\",\"type\":\"y\"}]}";
+    assert_int_equal(kz_stix_import(f->st, dup, strlen(dup), &o, true, &f->a, &rep, &err),
+                     KZ_E_VALUE);
+    assert_non_null(strstr(rep.errors.v[0].msg, "duplicate object key"));
+}
+
+/* ---- TAXII mode, duplicates, versions, envelopes ------------------------------- */
+
+static void test_partial_mode_stores_valid_and_lists_failures(void **state)
+{
+    fx *f = *state;
+    char doc[2048];
+    snprintf(doc, sizeof doc,
+             "{\"objects\":[%s,{\"type\":\"malware\",\"id\":\"malware--1\"}],\"more\":false}",
+             GOOD_IND);
+    kz_stix_import_opts o = opts_of(f);
+    kz_stix_report rep;
+    kz_err err = {0};
+    assert_int_equal(kz_stix_import(f->st, doc, strlen(doc), &o, false, &f->a, &rep, &err), 0);
+    assert_int_equal(rep.n_stored, 1);
+    assert_int_equal(rep.n_invalid, 1);
+    assert_int_equal(rep.n_items, 2);
+    assert_int_equal(rep.items[0].status, KZ_STIX_ITEM_STORED);
+    assert_string_equal(rep.items[0].id, "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f");
+    assert_string_equal(rep.items[0].version, "2016-04-29T14:09:00.000Z");
+    assert_int_equal(rep.items[1].status, KZ_STIX_ITEM_INVALID);
+    assert_string_equal(rep.items[1].id, "malware--1");
+    assert_string_equal(rep.items[1].message,
+                        "object malware--1: id: 'malware--1' is not an identifier (type--UUID, "
+                        "RFC 4122)");
+    /* Sent again: a duplicate, not an error, nothing new stored. */
+    assert_int_equal(kz_stix_import(f->st, doc, strlen(doc), &o, false, &f->a, &rep, &err), 0);
+    assert_int_equal(rep.n_stored, 0);
+    assert_int_equal(rep.n_duplicates, 1);
+    assert_int_equal(rep.items[0].status, KZ_STIX_ITEM_DUPLICATE);
+    assert_int_equal(rep.n_events, 0);
+    assert_int_equal(rep.n_indicators, 0);
+}
+
+static void test_versions_are_all_kept(void **state)
+{
+    fx *f = *state;
+    const char *v1 =
+        "{\"type\":\"malware\",\"spec_version\":\"2.1\",\"id\":\"" MAL_ID "\","
+        "\"created\":\"2016-04-06T20:07:09.000Z\",\"modified\":\"2016-04-06T20:07:09.000Z\","
+        "\"name\":\"v1\",\"is_family\":true}";
+    const char *v3 =
+        "{\"type\":\"malware\",\"spec_version\":\"2.1\",\"id\":\"" MAL_ID "\","
+        "\"created\":\"2016-04-06T20:07:09.000Z\",\"modified\":\"2016-06-01T00:00:00.000Z\","
+        "\"name\":\"v3\",\"is_family\":true}";
+    const char *v2 =
+        "{\"type\":\"malware\",\"spec_version\":\"2.1\",\"id\":\"" MAL_ID "\","
+        "\"created\":\"2016-04-06T20:07:09.000Z\",\"modified\":\"2016-05-01T00:00:00.000Z\","
+        "\"name\":\"v2\",\"is_family\":true}";
+    kz_stix_import_opts o = opts_of(f);
+    kz_stix_report rep;
+    kz_err err = {0};
+    assert_int_equal(kz_stix_import(f->st, v1, strlen(v1), &o, true, &f->a, &rep, &err), 0);
+    char env[2048];
+    snprintf(env, sizeof env, "{\"objects\":[%s,%s,%s]}", v3, v2, v3);
+    assert_int_equal(kz_stix_import(f->st, env, strlen(env), &o, true, &f->a, &rep, &err), 0);
+    assert_int_equal(rep.n_stored, 2);
+    assert_int_equal(rep.n_duplicates, 1);
+    /* A new version of a known object goes into the event of the first. */
+    assert_int_equal(rep.n_events, 0);
+    kz_stix_obj *v;
+    size_t n;
+    assert_int_equal(kz_store_stix_get(f->st, MAL_ID, NULL, &f->a, &v, &n, &err), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(v[0].event_id, v[1].event_id);
+    assert_string_equal(v[0].event_id, v[2].event_id);
+    kz_stix_versions last = {.last = true}, first = {.first = true};
+    assert_int_equal(kz_store_stix_get(f->st, MAL_ID, &last, &f->a, &v, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_non_null(strstr(v[0].json, "\"name\":\"v3\""));
+    assert_int_equal(kz_store_stix_get(f->st, MAL_ID, &first, &f->a, &v, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_non_null(strstr(v[0].json, "\"name\":\"v1\""));
+}
+
+static void test_new_report_version_updates_its_event(void **state)
+{
+    fx *f = *state;
+#define REPORT_FMT                                                                                 \
+        "{\"type\":\"bundle\",\"id\":\"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d\"," \
+        "\"objects\":[{\"type\":\"report\",\"spec_version\":\"2.1\"," \
+        "\"id\":\"report--84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3\"," \
+        "\"created\":\"2015-12-21T19:59:11.000Z\",\"modified\":\"%s\",\"name\":\"%s\"," \
+        "\"published\":\"2016-01-20T17:00:00.000Z\"," \
+        "\"object_marking_refs\":[\"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da\"]," \
+        "\"object_refs\":[\"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\"]},%s]}"
+    char doc[4096];
+    snprintf(doc, sizeof doc, REPORT_FMT, "2015-12-21T19:59:11.000Z", "First", GOOD_IND);
+    kz_stix_import_opts o = opts_of(f);
+    kz_stix_report rep;
+    kz_err err = {0};
+    assert_int_equal(kz_stix_import(f->st, doc, strlen(doc), &o, true, &f->a, &rep, &err), 0);
+    assert_int_equal(rep.n_events, 1);
+    char ev_id[40];
+    snprintf(ev_id, sizeof ev_id, "%s", rep.events.v[0]);
+    kz_event ev;
+    assert_int_equal(kz_store_event_get(f->st, ev_id, true, &f->a, &ev, &err), 0);
+    assert_string_equal(ev.title, "First");
+    assert_int_equal(ev.tlp, KZ_TLP_GREEN); /* TLP 1.0 green marking */
+    assert_int_equal(ev.n_indicators, 1);
+    snprintf(doc, sizeof doc, REPORT_FMT, "2016-01-01T00:00:00.000Z", "Second", GOOD_IND);
+    assert_int_equal(kz_stix_import(f->st, doc, strlen(doc), &o, true, &f->a, &rep, &err), 0);
+    assert_int_equal(rep.n_stored, 1);
+    assert_int_equal(rep.n_duplicates, 1);
+    assert_int_equal(rep.n_events, 0);
+    assert_int_equal(kz_store_event_get(f->st, ev_id, true, &f->a, &ev, &err), 0);
+    assert_string_equal(ev.title, "Second");
+    assert_int_equal(ev.n_indicators, 1);
+}
+
+static void test_envelope_and_into_existing_event(void **state)
+{
+    fx *f = *state;
+    kz_event ev;
+    memset(&ev, 0, sizeof ev);
+    kz_uuid_v4(ev.id);
+    ev.title = "Collection";
+    ev.threat_level = 4;
+    ev.tlp = KZ_TLP_GREEN;
+    ev.pap = KZ_PAP_AMBER;
+    memcpy(ev.creator_org, f->org.id, sizeof ev.creator_org);
+    kz_err err = {0};
+    assert_int_equal(kz_store_event_put(f->st, &ev, &err), 0);
+    char env[2048];
+    snprintf(env, sizeof env, "{\"more\":false,\"objects\":[%s]}", GOOD_IND);
+    kz_stix_import_opts o = opts_of(f);
+    o.event_id = ev.id;
+    kz_stix_report rep;
+    assert_int_equal(kz_stix_import(f->st, env, strlen(env), &o, false, &f->a, &rep, &err), 0);
+    assert_int_equal(rep.n_events, 0);
+    assert_int_equal(rep.events.n, 1);
+    assert_string_equal(rep.events.v[0], ev.id);
+    kz_event back;
+    assert_int_equal(kz_store_event_get(f->st, ev.id, true, &f->a, &back, &err), 0);
+    assert_int_equal(back.n_indicators, 1);
+    assert_string_equal(back.indicators[0].value, "198.51.100.7");
+    /* Unmarked, default amber: stricter than the green event. */
+    assert_int_equal(back.indicators[0].tlp, KZ_TLP_AMBER);
+    /* Another org's event may not be named. */
+    kz_org other = {.name = "Other", .country = "JP", .type = KZ_ORG_COMPANY};
+    kz_uuid_v4(other.id);
+    assert_int_equal(kz_store_org_put(f->st, &other, &err), 0);
+    o.org_id = other.id;
+    assert_int_equal(kz_stix_import(f->st, env, strlen(env), &o, false, &f->a, &rep, &err),
+                     KZ_E_FORBIDDEN);
+}
+
+static void test_other_orgs_event_is_not_written_by_a_new_version(void **state)
+{
+    fx *f = *state;
+    kz_stix_report rep;
+    kz_err err = {0};
+    assert_int_equal(import_file(f, "indicator-for-malicious-url.json", &rep, &err), 0);
+    char first_ev[40];
+    snprintf(first_ev, sizeof first_ev, "%s", rep.events.v[0]);
+    kz_org other = {.name = "Other", .country = "JP", .type = KZ_ORG_COMPANY};
+    kz_uuid_v4(other.id);
+    assert_int_equal(kz_store_org_put(f->st, &other, &err), 0);
+    const char *v2 =
+        "{\"type\":\"malware\",\"spec_version\":\"2.1\","
+        "\"id\":\"malware--162d917e-766f-4611-b5d6-652791454fca\","
+        "\"created\":\"2014-06-30T09:15:17.182Z\",\"modified\":\"2020-01-01T00:00:00.000Z\","
+        "\"name\":\"x4z9arb backdoor\",\"is_family\":false}";
+    kz_stix_import_opts o = opts_of(f);
+    o.org_id = other.id;
+    assert_int_equal(kz_stix_import(f->st, v2, strlen(v2), &o, true, &f->a, &rep, &err), 0);
+    assert_int_equal(rep.n_stored, 1);
+    assert_int_equal(rep.n_events, 1);
+    kz_stix_versions last = {.last = true};
+    kz_stix_obj *v;
+    size_t n;
+    assert_int_equal(kz_store_stix_get(f->st, "malware--162d917e-766f-4611-b5d6-652791454fca",
+                                       &last, &f->a, &v, &n, &err),
+                     0);
+    assert_string_not_equal(v[0].event_id, first_ev);
+    assert_string_equal(v[0].owner_org, other.id);
+}
+
+/* A bundle of n indicators (unique addresses); those whose index is in bad
+ * get an id that is no identifier. */
+static char *big_bundle(size_t n, const size_t *bad, size_t nbad)
+{
+    kz_buf b;
+    kz_buf_init(&b);
+    kz_buf_puts(&b, "{\"type\":\"bundle\",\"id\":\"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d\","
+                    "\"objects\":[");
+    for (size_t i = 0; i < n; i++) {
+        bool is_bad = false;
+        for (size_t k = 0; k < nbad; k++)
+            is_bad |= bad[k] == i;
+        kz_uuid u;
+        char name[32];
+        int len = snprintf(name, sizeof name, "%zu", i);
+        kz_uuid_v5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", name, (size_t)len, u);
+        kz_buf_printf(&b,
+                      "%s{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--%s\","
+                      "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","
+                      "\"pattern\":\"[ipv4-addr:value = '10.%zu.%zu.%zu']\",\"pattern_type\":\"stix\","
+                      "\"valid_from\":\"2024-01-01T00:00:00Z\"}",
+                      i ? ",\n  " : "", is_bad ? "0" : u, (i >> 16) & 255, (i >> 8) & 255, i & 255);
+    }
+    kz_buf_puts(&b, "]}");
+    return kz_buf_steal(&b);
+}
+
+static void test_large_input_read_in_parallel(void **state)
+{
+    fx *f = *state;
+    /* Failures at the edges of the readers' ranges come out in input order. */
+    const size_t bad[] = {0, 5999, 6000, 11999};
+    char *doc = big_bundle(12000, bad, 4);
+    kz_stix_import_opts o = opts_of(f);
+    kz_stix_report rep;
+    kz_err err = {0};
+    assert_int_equal(kz_stix_import(f->st, doc, strlen(doc), &o, true, &f->a, &rep, &err),
+                     KZ_E_VALUE);
+    free(doc);
+    assert_string_equal(err.msg, "4 of 12000 objects are invalid; nothing was stored");
+    assert_int_equal(rep.errors.n, 4);
+    for (size_t i = 0; i < 4; i++) {
+        char field[32];
+        snprintf(field, sizeof field, "objects[%zu].id", bad[i]);
+        assert_string_equal(rep.errors.v[i].field, field);
+    }
+    /* More indicators than one write batch (10,000). */
+    doc = big_bundle(12000, NULL, 0);
+    assert_int_equal(kz_stix_import(f->st, doc, strlen(doc), &o, true, &f->a, &rep, &err), 0);
+    free(doc);
+    assert_int_equal(rep.n_stored, 12000);
+    assert_int_equal(rep.n_indicators, 12000);
+    assert_int_equal(rep.n_events, 1);
+    kz_event ev;
+    assert_int_equal(kz_store_event_get(f->st, rep.events.v[0], true, &f->a, &ev, &err), 0);
+    assert_int_equal(ev.n_indicators, 12000);
+    kz_strlist mapped;
+    assert_int_equal(kz_store_stix_event_mapped(f->st, ev.id, &f->a, &mapped, &err), 0);
+    assert_int_equal(mapped.n, 12000);
+    /* The objects were written with their white space removed. */
+    kz_stix_query q = {.tlp_max = -1, .limit = 1};
+    kz_stix_obj *v;
+    size_t n;
+    bool more;
+    assert_int_equal(kz_store_stix_list(f->st, &q, &f->a, &v, &n, &more, &err), 0);
+    assert_true(more);
+    assert_null(strchr(v[0].json, '\n'));
+    assert_non_null(strstr(v[0].json, "10.0.0.0"));
+}
+
+int main(void)
+{
+    kz_base_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_every_example_imports_and_keeps_every_property, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_c2_ip_indicator_maps_to_ipv4, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_becomes_event_with_its_indicators, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_apt1_cidr_and_hash_indicators, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sighting_maps_with_org, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tlp_from_markings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_objects_are_reported_and_nothing_stored,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_document_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partial_mode_stores_valid_and_lists_failures, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_versions_are_all_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_new_report_version_updates_its_event, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_envelope_and_into_existing_event, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_other_orgs_event_is_not_written_by_a_new_version,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_input_read_in_parallel, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
