@@ -86,7 +86,10 @@ static void walk(rows *r, const char *dir, int depth)
     qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n; i++) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= (int)sizeof path) {
+            free(names[i]);
+            continue; /* a path this long is not a trail file */
+        }
         size_t len = strlen(names[i]);
         if (len > 4 && strcmp(names[i] + len - 4, ".txt") == 0)
             read_trail(r, path);

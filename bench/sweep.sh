@@ -116,6 +116,7 @@ REF_RSS=$(kv maxrss_mib <ref.err)
 REF_LOAD=$(kv load_s <ref.out)
 REF_SCAN=$(kv sweep_s <ref.out)
 REF_HITS=$(sed -n 's/^reference: .* hits=\([0-9]*\).*/\1/p' ref.out)
+KZ_DISTINCT=$(sed -n 's/^compare: kizuna=\([0-9]*\).*/\1/p' ref.out)
 SAME=$(sed -n 's/.*identical=\([a-z]*\).*/\1/p' ref.out)
 [ "$REF_STATUS" -eq 0 ] || log "the reference and kizuna differ: see $WORK/ref.out"
 
@@ -170,10 +171,14 @@ $(cat gen.txt 2>/dev/null | sed 's/^bench_sweep: /Synthetic logs: /')
 | tool | lines | wall s | set-up s | lines/s (scan) | MB/s (scan) | peak RSS MiB | lines flagged | kizuna ÷ tool |
 |---|---|---|---|---|---|---|---|---|
 | kizuna sweep, all logs | $ALL_LINES | $KZ_WALL | $KZ_INDEX | $KZ_RATE | $KZ_MBS | $KZ_RSS | $KZ_FLAGGED ($KZ_HITS hits, $KZ_ERRORS errors) | 1× |
-| python3 label walk (maltrail's way), all logs | $ALL_LINES | $REF_WALL | $REF_LOAD | $REF_RATE | $(calc "%.1f" "$ALL_BYTES/1e6/$REF_SCAN") | $REF_RSS | hit set identical to kizuna's: **$SAME** ($REF_HITS hits) | $(calc "%.0f" "$KZ_RATE/$REF_RATE")× |
+| python3 label walk (maltrail's way), all logs | $ALL_LINES | $REF_WALL | $REF_LOAD | $REF_RATE | $(calc "%.1f" "$ALL_BYTES/1e6/$REF_SCAN") | $REF_RSS | $REF_HITS distinct hits; identical to kizuna's $KZ_DISTINCT: **$SAME** | $(calc "%.0f" "$KZ_RATE/$REF_RATE")× |
 | kizuna sweep, sample | $S_LINES | $KS_WALL | | | | | $KS_FLAGGED | |
 $(row_peer rg "rg -F -f, sample")
 $(row_peer grep "grep -F -f, sample")
+
+End to end on the sample, set-up included: kizuna $KS_WALL s, rg $(kv wall_s <rg.err) s
+($(calc "%.0f" "$(kv wall_s <rg.err)/$KS_WALL")× longer), grep $(kv wall_s <grep.err) s
+($(calc "%.0f" "$(kv wall_s <grep.err)/$KS_WALL")× longer).
 
 Scan rates leave out set-up (kizuna: building the index from the node; python: loading the
 list; rg and grep: compiling the patterns, timed on a one-line log). "Not hits": lines a

@@ -73,8 +73,11 @@ int kz_buf_printf(kz_buf *b, const char *fmt, ...)
 
 char *kz_buf_steal(kz_buf *b)
 {
-    if (!b->p && kz_buf_reserve(b, 0))
-        return NULL;
+    if (!b->p) {
+        if (kz_buf_reserve(b, 0))
+            return NULL;
+        b->p[0] = '\0';
+    }
     char *p = b->p;
     memset(b, 0, sizeof *b);
     return p;

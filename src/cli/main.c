@@ -17,6 +17,9 @@ int cli_cmd_misp(int argc, char **argv); /* MISP interoperability (cmd_misp.c) *
 /* log sweeps (cmd_sweep.c) */
 int cli_cmd_sweep(int argc, char **argv);
 
+/* TAXII 2.1 client (cmd_taxii.c) */
+int cli_cmd_taxii(int argc, char **argv);
+
 static const cli_sub commands[] = {
     {"init", cli_cmd_init, "create a node's database, its first org and admin key"},
     {"serve", cli_cmd_serve, "serve the REST API over HTTP"},
@@ -36,6 +39,8 @@ static const cli_sub commands[] = {
     {"stix", cli_cmd_stix, "import and export STIX 2.1 bundles"},
     /* log sweeps (cmd_sweep.c) */
     {"sweep", cli_cmd_sweep, "sweep logs (Zeek, EVE, CSV, text; plain or gzip) against the intelligence"},
+    /* TAXII 2.1 client (cmd_taxii.c) */
+    {"taxii", cli_cmd_taxii, "pull TAXII 2.1 collections from other servers"},
     {0},
 };
 

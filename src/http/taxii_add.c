@@ -25,6 +25,15 @@ static int check_ctype(kz_req *r)
                    ct ? ct : "(no Content-Type)");
 }
 
+/* Whether the caller's role publishes events (asked about an event of its
+ * own org, the only kind it could publish). */
+static bool can_publish(const kz_req *r)
+{
+    kz_acl_object o = {.creator_org = r->who.org_id, .creator_user = r->who.user_id,
+                       .tlp = KZ_TLP_GREEN, .distribution = KZ_DIST_ORG};
+    return kz_acl_allows(&r->who, &o, KZ_ACL_PUBLISH, NULL);
+}
+
 /* The event objects posted to c by the caller's org go into: the one
  * remembered in node meta, or a new one. */
 static int collection_event(kz_req *r, const kz_taxii_coll *c, kz_uuid out)
@@ -53,8 +62,10 @@ static int collection_event(kz_req *r, const kz_taxii_coll *c, kz_uuid out)
     memcpy(ev.creator_org, r->who.org_id, sizeof ev.creator_org);
     memcpy(ev.creator_user, r->who.user_id, sizeof ev.creator_user);
     ev.created = ev.modified = kz_time_now();
-    /* Posting to a community collection is sharing with it. */
-    ev.published = c->kind == KZ_TAXII_COMMUNITY;
+    /* Posting to a community collection is sharing with it, when the
+     * caller's role may publish; else a publisher of the org publishes the
+     * event later, as with any event. */
+    ev.published = c->kind == KZ_TAXII_COMMUNITY && can_publish(r);
     ev.published_at = ev.published ? ev.created : 0;
     int rc = kz_store_event_put(r->st, &ev, &r->err);
     if (rc == 0)
@@ -106,14 +117,23 @@ int kz_taxii_objects_add(kz_req *r)
         .default_tlp = c.kind == KZ_TAXII_ORG ? KZ_TLP_AMBER : c.ceiling,
         .distribution = c.kind == KZ_TAXII_ORG ? KZ_DIST_ORG : KZ_DIST_COMMUNITY,
         .community_id = c.kind == KZ_TAXII_COMMUNITY ? c.community : NULL,
-        .publish = c.kind == KZ_TAXII_COMMUNITY,
+        .publish = c.kind == KZ_TAXII_COMMUNITY && can_publish(r),
         .create_orgs = false,
         .source = "TAXII",
         .event_id = event_id,
     };
     kz_stix_report rep;
     memset(&rep, 0, sizeof rep);
+    /* The bundle is parsed object by object, outside kz_json_load: put the
+     * same memory budget around it so a hostile body cannot make jansson
+     * hold gigabytes. */
+    kz_json_budget_begin(r->body.len);
     rc = kz_stix_import(r->st, r->body.p, r->body.len, &o, false, &r->arena, &rep, &r->err);
+    if (kz_json_budget_end())
+        rc = kz_fail(&r->err, KZ_E_TOOLARGE, "",
+                     "STIX document too complex: parsing its %zu bytes would take more memory "
+                     "than the node allows for a document of that size; send it in smaller parts",
+                     r->body.len);
     if (rc == KZ_E_INVALID || rc == KZ_E_VALUE)
         /* The document itself (not one object) cannot be processed. */
         return kz_fail(&r->err, KZ_E_VALUE, r->err.field, "%s", r->err.msg);

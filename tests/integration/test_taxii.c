@@ -8,6 +8,7 @@
  * docs/taxii-conformance.md cites these test names.
  */
 #include <curl/curl.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,7 @@ static void coll_path(char *out, size_t n, const char *coll, const char *rest)
 #define DOMAIN "domain-name--bedb4899-d24b-5401-bc86-8f6b4cc18ec7"
 #define STRICT "indicator--0f4a1c52-8c61-4d6f-9e0a-2b7b3c9d1eff"
 #define COMM_IND "indicator--0f4a1c52-8c61-4d6f-9e0a-2b7b3c9d1ec0"
+#define COMM_IND_B "indicator--0f4a1c52-8c61-4d6f-9e0a-2b7b3c9d1ec1"
 
 static char *indicator(const char *id, const char *modified, const char *ip)
 {
@@ -821,36 +823,56 @@ static void test_taxii_object_delete(void **state)
 static void test_taxii_community_sharing(void **state)
 {
     (void)state;
-    /* A posts to the community (GREEN ceiling): B, a member, reads it;
-     * C, outside, has no such collection. */
-    char *ind = indicator(COMM_IND, "2026-03-01T00:00:00.000Z", "203.0.113.9");
-    const char *objs[] = {ind};
-    char *env = envelope(objs, 1);
     char p[256];
+    /* A's analyst posts to the community: stored, but an analyst may not
+     * publish, so the event stays within A until a publisher publishes it. */
+    char *mine = indicator(COMM_IND, "2026-03-01T00:00:00.000Z", "203.0.113.9");
+    const char *o1[] = {mine};
+    char *env = envelope(o1, 1);
     coll_path(p, sizeof p, COMM_GREEN, "objects/");
     tx t = tpost(BEARER_A, p, env);
     assert_int_equal(t.status, 202);
     assert_int_equal(json_integer_value(json_object_get(t.json, "success_count")), 1);
     tx_free(&t);
-    t = list(BEARER_B, COMM_GREEN, "objects/", "");
-    assert_int_equal(t.status, 200);
+    free(env);
+    t = list(BEARER_A, COMM_GREEN, "objects/", "?match[id]=" COMM_IND);
     assert_int_equal(count_objs(&t), 1);
-    assert_true(has_obj(&t, COMM_IND, NULL));
     tx_free(&t);
-    t = list(BEARER_B, COMM_AMBER, "objects/", "");
-    assert_true(has_obj(&t, COMM_IND, NULL));
+    t = list(BEARER_B, COMM_GREEN, "objects/", "?match[id]=" COMM_IND);
+    assert_int_equal(t.status, 200);
+    assert_int_equal(count_objs(&t), 0);
     tx_free(&t);
-    /* B may read but not delete A's object. */
-    coll_path(p, sizeof p, COMM_GREEN, "objects/" COMM_IND "/");
-    t = taxii_full("DELETE", p, BEARER_B, MEDIA, NULL, NULL, 0);
+
+    /* B's publisher posts: shared at once with A (both ceilings, GREEN is
+     * under each); C, outside the community, has no such collection. */
+    char *theirs = indicator(COMM_IND_B, "2026-03-02T00:00:00.000Z", "203.0.113.10");
+    const char *o2[] = {theirs};
+    env = envelope(o2, 1);
+    t = tpost(BEARER_B, p, env);
+    assert_int_equal(t.status, 202);
+    tx_free(&t);
+    free(env);
+    t = list(BEARER_A, COMM_GREEN, "objects/", "");
+    assert_true(has_obj(&t, COMM_IND_B, NULL));
+    tx_free(&t);
+    t = list(BEARER_A, COMM_AMBER, "objects/", "");
+    assert_true(has_obj(&t, COMM_IND_B, NULL));
+    tx_free(&t);
+    t = list(BEARER_C, COMM_GREEN, "objects/", "");
+    expect_taxii_error(&t, 404);
+    tx_free(&t);
+    /* A may read but not delete B's object. */
+    coll_path(p, sizeof p, COMM_GREEN, "objects/" COMM_IND_B "/");
+    t = taxii_full("DELETE", p, BEARER_A, MEDIA, NULL, NULL, 0);
     expect_taxii_error(&t, 403);
     tx_free(&t);
     /* A's org collection objects are not in the community's. */
     t = list(BEARER_B, COMM_AMBER, "objects/", "?match[id]=" IND_B);
+    assert_int_equal(t.status, 200);
     assert_int_equal(count_objs(&t), 0);
     tx_free(&t);
-    free(env);
-    free(ind);
+    free(mine);
+    free(theirs);
 }
 
 static void test_taxii_amber_strict_never_shown(void **state)
@@ -905,6 +927,122 @@ static void test_taxii_amber_strict_never_shown(void **state)
     free(ind);
 }
 
+/* ---- the client: one node pulls from another -------------------------------- */
+
+static char PULL_ERR[4096]; /* stderr of the last pull */
+
+static int run_pull(const char *db, const char *auth_opt, const char *auth_val, const char *stdin_text,
+                    const char *extra)
+{
+    char cmd[2048], errf[600];
+    snprintf(errf, sizeof errf, "%s.pull-err", db);
+    snprintf(cmd, sizeof cmd,
+             "printf '%%s\\n' '%s' | '%s' taxii pull '%s" ROOT "' --collection %s --db '%s' "
+             "--limit 2 %s '%s' %s 2>'%s'",
+             stdin_text ? stdin_text : "", getenv("KIZUNA_BIN"), N.base, ORG_COLL_A, db,
+             auth_opt, auth_val, extra ? extra : "", errf);
+    int st = system(cmd);
+    PULL_ERR[0] = 0;
+    FILE *f = fopen(errf, "r");
+    if (f) {
+        size_t n = fread(PULL_ERR, 1, sizeof PULL_ERR - 1, f);
+        PULL_ERR[n] = 0;
+        fclose(f);
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static size_t ids_of(const tx *t, char ids[][128], size_t max)
+{
+    size_t i, n = 0;
+    json_t *o;
+    json_array_foreach(json_object_get(t->json, "objects"), i, o) {
+        if (n < max)
+            snprintf(ids[n++], 128, "%s", jstr(o, "id"));
+    }
+    return n;
+}
+
+static void test_taxii_client_pull(void **state)
+{
+    (void)state;
+    kz_node N2;
+    memset(&N2, 0, sizeof N2);
+    assert_int_equal(kz_node_init(&N2, "CERT-Z", "SG"), 0);
+    /* Everything A's org collection holds, pulled in pages of 2. */
+    assert_int_equal(run_pull(N2.db, "--key", A_AN, NULL, NULL), 0);
+    tx t = list(BEARER_A, ORG_COLL_A, "objects/", "?limit=10000");
+    char src[16][128];
+    size_t n_src = ids_of(&t, src, 16);
+    tx_free(&t);
+    assert_true(n_src >= 3);
+    char want[128];
+    snprintf(want, sizeof want, "%zu objects: %zu stored, 0 duplicates, 0 invalid", n_src, n_src);
+    assert_non_null(strstr(PULL_ERR, want));
+    /* Pulling again right away finds nothing new (resumed, not restarted). */
+    assert_int_equal(run_pull(N2.db, "--key", A_AN, NULL, NULL), 0);
+    assert_non_null(strstr(PULL_ERR, "pulled 1 page, 0 objects"));
+
+    /* Serve N2 and look through its own TAXII server. */
+    kz_node saved = N;
+    N = N2;
+    assert_int_equal(kz_node_start(&N, NULL), 0);
+    char bearer[96];
+    snprintf(bearer, sizeof bearer, "Bearer %s", N.admin_key);
+    t = tget(bearer, ROOT "collections/");
+    char z_org[40];
+    snprintf(z_org, sizeof z_org, "%s", jstr(json_array_get(json_object_get(t.json, "collections"), 0), "id"));
+    tx_free(&t);
+    t = list(bearer, z_org, "objects/", "?limit=10000");
+    char got[16][128];
+    size_t n_got = ids_of(&t, got, 16);
+    tx_free(&t);
+    assert_int_equal(n_got, n_src);
+    for (size_t i = 0; i < n_src; i++) {
+        bool found = false;
+        for (size_t j = 0; j < n_got; j++)
+            found |= strcmp(src[i], got[j]) == 0;
+        assert_true(found);
+    }
+    assert_int_equal(kz_node_stop(&N), 0);
+    N2 = N;
+    N = saved;
+
+    /* A new object at the source; the next pull (Basic auth this time)
+     * resumes with added_after and fetches only it. */
+    char *ind = indicator("indicator--0f4a1c52-8c61-4d6f-9e0a-2b7b3c9d1e77", "2026-05-01T00:00:00.000Z",
+                          "198.51.100.77");
+    const char *objs[] = {ind};
+    char *env = envelope(objs, 1);
+    char p[256];
+    coll_path(p, sizeof p, ORG_COLL_A, "objects/");
+    t = tpost(BEARER_A, p, env);
+    assert_int_equal(t.status, 202);
+    tx_free(&t);
+    free(env);
+    free(ind);
+    assert_int_equal(run_pull(N2.db, "--user", "an@a.example", "correct horse battery staple",
+                              "--password-stdin"),
+                     0);
+    assert_non_null(strstr(PULL_ERR, "pulled 1 page, 1 object: 1 stored"));
+    assert_int_equal(kz_node_start(&N2, NULL), 0);
+    saved = N;
+    N = N2;
+    snprintf(bearer, sizeof bearer, "Bearer %s", N.admin_key);
+    t = list(bearer, z_org, "objects/", "?limit=10000");
+    assert_int_equal(count_objs(&t), n_src + 1);
+    assert_true(has_obj(&t, "indicator--0f4a1c52-8c61-4d6f-9e0a-2b7b3c9d1e77", NULL));
+    tx_free(&t);
+    N2 = N;
+    N = saved;
+    /* Wrong credentials: a failure naming the HTTP status. */
+    assert_int_equal(run_pull(N2.db, "--key", "kz_wrong", NULL, NULL), 1);
+    assert_non_null(strstr(PULL_ERR, "HTTP 401"));
+    /* Usage errors. */
+    assert_int_equal(run_pull(N2.db, "--user", "an@a.example", NULL, ""), 2);
+    kz_node_free(&N2);
+}
+
 int main(void)
 {
     kz_base_init();
@@ -923,6 +1061,7 @@ int main(void)
         cmocka_unit_test(test_taxii_object_delete),
         cmocka_unit_test(test_taxii_community_sharing),
         cmocka_unit_test(test_taxii_amber_strict_never_shown),
+        cmocka_unit_test(test_taxii_client_pull),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

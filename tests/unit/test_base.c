@@ -2,6 +2,7 @@
 #include "kz_test.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void time_round_trip(void **state)
@@ -107,6 +108,14 @@ static void buffers_and_arenas(void **state)
     assert_int_equal(strncmp(b.p, "0,1,2,", 6), 0);
     assert_int_equal(b.p[b.len], '\0');
     kz_buf_free(&b);
+
+    /* An empty buffer still hands over a valid, empty string. */
+    kz_buf empty;
+    kz_buf_init(&empty);
+    char *s0 = kz_buf_steal(&empty);
+    assert_non_null(s0);
+    assert_string_equal(s0, "");
+    free(s0);
 
     kz_arena a;
     kz_arena_init(&a);

@@ -195,7 +195,7 @@ static void regin_mapping(void **state)
     assert_int_equal(regkey, 3);
     assert_int_equal(link, 1);
     assert_int_equal(text, 1);
-    size_t k;
+    size_t k = 0;
     const kz_indicator *x = find_ind(&back, "54884832-f2a8-46ff-be58-1ac6950d210b", &k);
     assert_string_equal(x->value, "abiosdsk.sys");
     assert_false(x->to_ids);
@@ -262,7 +262,7 @@ static void sightings_kept(void **state)
     for (size_t i = 0; i < back.ev.n_indicators; i++)
         total += back.attrs[i].n_sightings;
     assert_int_equal(total, 6);
-    size_t k;
+    size_t k = 0;
     find_ind(&back, "5b6464ca-e73c-4707-9b8a-d0350acd0835", &k);
     const kz_misp_attr *ma = &back.attrs[k];
     assert_true(ma->n_sightings >= 1);
@@ -342,7 +342,7 @@ static void objects_and_relations(void **state)
         size_t ai;
         json_t *aj;
         json_array_foreach(attrs, ai, aj) {
-            size_t k;
+            size_t k = 0;
             find_ind(&back, json_string_value(json_object_get(aj, "uuid")), &k);
             assert_int_equal(back.attrs[k].object, idx);
             assert_string_equal(back.attrs[k].relation,
@@ -707,7 +707,7 @@ static void newer_copy_replaces(void **state)
     kz_misp_event back;
     assert_int_equal(kz_store_misp_event_get(f->st, me.ev.id, &f->a, &back, &err), 0);
     assert_int_equal(back.ev.n_indicators, 5);
-    size_t k;
+    size_t k = 0;
     const kz_indicator *x =
         find_ind(&back, json_string_value(json_object_get(first, "uuid")), &k);
     assert_string_equal(x->comment, "changed");

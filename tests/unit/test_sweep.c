@@ -814,6 +814,36 @@ static void test_unreadable_and_stdin(void **state)
     kz_match_index_free(idx);
 }
 
+/* A file full of bad lines: the first 100 problems are shown, the rest
+ * counted in one closing message and in the error count. */
+static void test_problem_cap(void **state)
+{
+    (void)state;
+    kz_match_index *idx = base_index();
+    kz_buf log;
+    kz_buf_init(&log);
+    kz_buf_puts(&log, "#separator \\x09\n#fields\tts\tquery\n");
+    for (int i = 0; i < 150; i++)
+        kz_buf_puts(&log, "1\tevil.com\textra\n");
+    kz_buf_puts(&log, "2\tevil.com\n");
+    coll c = {.idx = idx};
+    kz_sweep_opts o = opts_for(&c, KZ_SWEEP_ZEEK, 2, 300);
+    kz_sweep_stats st;
+    kz_err err;
+    assert_int_equal(kz_sweep_mem(idx, "m", log.p, log.len, &o, &st, &err), 0);
+    assert_int_equal(c.nprob, 101);
+    assert_string_equal(c.prob[0], "m:3 has 3 fields, the #fields header names 2: line skipped");
+    assert_string_equal(c.prob[99],
+                        "m:102 has 3 fields, the #fields header names 2: line skipped");
+    assert_string_equal(c.prob[100], "m:0 50 more problems in this file were not shown");
+    assert_int_equal(st.errors, 150);
+    assert_int_equal(c.nhit, 1);
+    assert_string_equal(c.hit[0], "L153 query=evil.com exact evil.com");
+    coll_free(&c);
+    kz_buf_free(&log);
+    kz_match_index_free(idx);
+}
+
 /* ---- warninglists, early stop, determinism -------------------------------- */
 
 static const char *wl_of_payload(const kz_match_payload *p)
@@ -1045,6 +1075,7 @@ int main(void)
         cmocka_unit_test(test_binary_garbage),
         cmocka_unit_test(test_header_mismatch),
         cmocka_unit_test(test_unreadable_and_stdin),
+        cmocka_unit_test(test_problem_cap),
         cmocka_unit_test(test_warninglists),
         cmocka_unit_test(test_stop_early),
         cmocka_unit_test(test_real_zeek_logs),
