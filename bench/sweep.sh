@@ -176,9 +176,7 @@ $(cat gen.txt 2>/dev/null | sed 's/^bench_sweep: /Synthetic logs: /')
 $(row_peer rg "rg -F -f, sample")
 $(row_peer grep "grep -F -f, sample")
 
-End to end on the sample, set-up included: kizuna $KS_WALL s, rg $(kv wall_s <rg.err) s
-($(calc "%.0f" "$(kv wall_s <rg.err)/$KS_WALL")× longer), grep $(kv wall_s <grep.err) s
-($(calc "%.0f" "$(kv wall_s <grep.err)/$KS_WALL")× longer).
+End to end on the sample, set-up included: kizuna $KS_WALL s, rg $(kv wall_s <rg.err) s ($(calc "%.0f" "$(kv wall_s <rg.err)/$KS_WALL")× longer), grep $(kv wall_s <grep.err) s ($(calc "%.0f" "$(kv wall_s <grep.err)/$KS_WALL")× longer).
 
 Scan rates leave out set-up (kizuna: building the index from the node; python: loading the
 list; rg and grep: compiling the patterns, timed on a one-line log). "Not hits": lines a
