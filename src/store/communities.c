@@ -87,8 +87,9 @@ static int load_members(kz_store *st, const char *community_id, kz_arena *a, kz_
     return 0;
 }
 
-static void read_community(kz_rd *r, kz_community *c)
+static void read_community(kz_rd *r, void *out)
 {
+    kz_community *c = out;
     memset(c, 0, sizeof *c);
     kz__col_uuid(r, 0, c->id);
     c->name = kz__col_str(r, 1);
@@ -158,28 +159,9 @@ int kz_store_community_list(kz_store *st, kz_arena *a, kz_community **out, size_
         r = kz__code(err);
         goto out;
     }
-    size_t cap = 0;
-    kz_rd rd = {s, a, false};
-    int rc;
-    while ((rc = kz__step(st, s)) == SQLITE_ROW) {
-        kz_community *nv = kz__grow(a, *out, *n, &cap, sizeof **out);
-        if (!nv) {
-            kz__reset(s);
-            r = kz_fail(err, KZ_E_NOMEM, "", "out of memory");
-            goto out;
-        }
-        *out = nv;
-        read_community(&rd, &(*out)[(*n)++]);
-    }
-    if (rc != SQLITE_DONE) {
-        r = kz__dberr(st, rc, err, "listing communities");
+    r = kz__list_rows(st, s, a, sizeof **out, read_community, out, n, "listing communities", err);
+    if (r)
         goto out;
-    }
-    kz__reset(s);
-    if (rd.oom) {
-        r = kz_fail(err, KZ_E_NOMEM, "", "out of memory");
-        goto out;
-    }
     for (size_t i = 0; !r && i < *n; i++)
         r = load_members(st, (*out)[i].id, a, &(*out)[i].member_orgs, err);
 out:

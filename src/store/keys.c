@@ -34,8 +34,9 @@ int kz_store_key_put(kz_store *st, const kz_api_key *k, kz_err *err)
     return kz__dberr(st, rc, err, "storing a key");
 }
 
-static void read_key(kz_rd *r, kz_api_key *k)
+static void read_key(kz_rd *r, void *out)
 {
+    kz_api_key *k = out;
     memset(k, 0, sizeof *k);
     kz__col_uuid(r, 0, k->id);
     kz__col_uuid(r, 1, k->user_id);
@@ -105,22 +106,7 @@ int kz_store_key_list(kz_store *st, const char *user_id, kz_arena *a, kz_api_key
     if (!s)
         return kz__code(err);
     kz__bind_text(s, 1, user_id);
-    size_t cap = 0;
-    kz_rd r = {s, a, false};
-    int rc;
-    while ((rc = kz__step(st, s)) == SQLITE_ROW) {
-        kz_api_key *nv = kz__grow(a, *out, *n, &cap, sizeof **out);
-        if (!nv) {
-            kz__reset(s);
-            return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
-        }
-        *out = nv;
-        read_key(&r, &(*out)[(*n)++]);
-    }
-    if (rc != SQLITE_DONE)
-        return kz__dberr(st, rc, err, "listing keys");
-    kz__reset(s);
-    return r.oom ? kz_fail(err, KZ_E_NOMEM, "", "out of memory") : 0;
+    return kz__list_rows(st, s, a, sizeof **out, read_key, out, n, "listing keys", err);
 }
 
 static int key_set(kz_store *st, const char *sql, const char *id, kz_time when, kz_err *err)

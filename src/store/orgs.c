@@ -75,8 +75,9 @@ int kz_store_org_update(kz_store *st, const kz_org *o, kz_err *err)
     return 0;
 }
 
-static void read_org(kz_rd *r, kz_org *o)
+static void read_org(kz_rd *r, void *out)
 {
+    kz_org *o = out;
     memset(o, 0, sizeof *o);
     kz__col_uuid(r, 0, o->id);
     o->name = kz__col_str(r, 1);
@@ -130,22 +131,7 @@ int kz_store_org_list(kz_store *st, kz_arena *a, kz_org **out, size_t *n, kz_err
     sqlite3_stmt *s = kz__stmt(st, "SELECT " ORG_COLS " FROM orgs ORDER BY name, id", err);
     if (!s)
         return kz__code(err);
-    size_t cap = 0;
-    kz_rd r = {s, a, false};
-    int rc;
-    while ((rc = kz__step(st, s)) == SQLITE_ROW) {
-        kz_org *nv = kz__grow(a, *out, *n, &cap, sizeof **out);
-        if (!nv) {
-            kz__reset(s);
-            return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
-        }
-        *out = nv;
-        read_org(&r, &(*out)[(*n)++]);
-    }
-    if (rc != SQLITE_DONE)
-        return kz__dberr(st, rc, err, "listing organisations");
-    kz__reset(s);
-    return r.oom ? kz_fail(err, KZ_E_NOMEM, "", "out of memory") : 0;
+    return kz__list_rows(st, s, a, sizeof **out, read_org, out, n, "listing organisations", err);
 }
 
 /* What still belongs to an org, checked in this order so the message names

@@ -93,8 +93,9 @@ int kz__sharing_group_members(kz_store *st, const char *id, kz_arena *a, kz_strl
     return 0;
 }
 
-static void read_group(kz_rd *r, kz_sharing_group *g)
+static void read_group(kz_rd *r, void *out)
 {
+    kz_sharing_group *g = out;
     memset(g, 0, sizeof *g);
     kz__col_uuid(r, 0, g->id);
     g->name = kz__col_str(r, 1);
@@ -150,26 +151,7 @@ int kz_store_sharing_group_list(kz_store *st, kz_arena *a, kz_sharing_group **ou
         r = kz__code(err);
         goto out;
     }
-    size_t cap = 0;
-    kz_rd rd = {s, a, false};
-    int rc;
-    while ((rc = kz__step(st, s)) == SQLITE_ROW) {
-        kz_sharing_group *nv = kz__grow(a, *out, *n, &cap, sizeof **out);
-        if (!nv) {
-            kz__reset(s);
-            r = kz_fail(err, KZ_E_NOMEM, "", "out of memory");
-            goto out;
-        }
-        *out = nv;
-        read_group(&rd, &(*out)[(*n)++]);
-    }
-    if (rc != SQLITE_DONE) {
-        r = kz__dberr(st, rc, err, "listing sharing groups");
-        goto out;
-    }
-    kz__reset(s);
-    if (rd.oom)
-        r = kz_fail(err, KZ_E_NOMEM, "", "out of memory");
+    r = kz__list_rows(st, s, a, sizeof **out, read_group, out, n, "listing sharing groups", err);
     for (size_t i = 0; !r && i < *n; i++)
         r = kz__sharing_group_members(st, (*out)[i].id, a, &(*out)[i].member_orgs, err);
 out:

@@ -295,6 +295,31 @@ void *kz__grow(kz_arena *a, void *v, size_t n, size_t *cap, size_t elem)
     return nv;
 }
 
+int kz__list_rows(kz_store *st, sqlite3_stmt *s, kz_arena *a, size_t elem, kz__row_fn read,
+                  void *out, size_t *n, const char *what, kz_err *err)
+{
+    /* out is really a T ** for the caller's element type T. */
+    unsigned char **v = out;
+    size_t cap = 0;
+    kz_rd r = {s, a, false};
+    int rc;
+    *v = NULL;
+    *n = 0;
+    while ((rc = kz__step(st, s)) == SQLITE_ROW) {
+        unsigned char *nv = kz__grow(a, *v, *n, &cap, elem);
+        if (!nv) {
+            kz__reset(s);
+            return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
+        }
+        *v = nv;
+        read(&r, nv + (*n)++ * elem);
+    }
+    if (rc != SQLITE_DONE)
+        return kz__dberr(st, rc, err, what);
+    kz__reset(s);
+    return r.oom ? kz_fail(err, KZ_E_NOMEM, "", "out of memory") : 0;
+}
+
 /* ---- shared lookups ------------------------------------------------------- */
 
 const char KZ_SQL_ORG_EXISTS[] = "SELECT 1 FROM orgs WHERE id = ?1";

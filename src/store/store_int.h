@@ -129,6 +129,12 @@ static inline int kz__col_int(kz_rd *r, int i) { return sqlite3_column_int(r->s,
 /* Makes room for one more element in an arena array of *n elements; returns
  * the (possibly moved) array or NULL when out of memory. */
 void *kz__grow(kz_arena *a, void *v, size_t n, size_t *cap, size_t elem);
+/* Steps a bound statement to its end, reading each row with read() into a new
+ * element (elem bytes) of an arena array: the loop every list function needs.
+ * what names the list in a database error ("listing users"). */
+typedef void (*kz__row_fn)(kz_rd *r, void *out);
+int kz__list_rows(kz_store *st, sqlite3_stmt *s, kz_arena *a, size_t elem, kz__row_fn read,
+                  void *out, size_t *n, const char *what, kz_err *err);
 
 /* Ids quoted in messages are clipped: they may be hostile input. */
 #define KZ_ID_FMT "'%.64s'"

@@ -77,8 +77,9 @@ int kz_store_user_update(kz_store *st, const kz_user *u, kz_err *err)
     return 0;
 }
 
-static void read_user(kz_rd *r, kz_user *u)
+static void read_user(kz_rd *r, void *out)
 {
+    kz_user *u = out;
     memset(u, 0, sizeof *u);
     kz__col_uuid(r, 0, u->id);
     kz__col_uuid(r, 1, u->org_id);
@@ -137,22 +138,7 @@ int kz_store_user_list(kz_store *st, const char *org_id, kz_arena *a, kz_user **
     if (!s)
         return kz__code(err);
     kz__bind_text(s, 1, org_id);
-    size_t cap = 0;
-    kz_rd r = {s, a, false};
-    int rc;
-    while ((rc = kz__step(st, s)) == SQLITE_ROW) {
-        kz_user *nv = kz__grow(a, *out, *n, &cap, sizeof **out);
-        if (!nv) {
-            kz__reset(s);
-            return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
-        }
-        *out = nv;
-        read_user(&r, &(*out)[(*n)++]);
-    }
-    if (rc != SQLITE_DONE)
-        return kz__dberr(st, rc, err, "listing users");
-    kz__reset(s);
-    return r.oom ? kz_fail(err, KZ_E_NOMEM, "", "out of memory") : 0;
+    return kz__list_rows(st, s, a, sizeof **out, read_user, out, n, "listing users", err);
 }
 
 int kz_store_user_delete(kz_store *st, const char *id, kz_err *err)
