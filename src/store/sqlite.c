@@ -46,6 +46,11 @@ static int apply_pragmas(kz_store *st, kz_err *err)
         "PRAGMA synchronous=NORMAL",
         "PRAGMA temp_store=MEMORY",
         "PRAGMA cache_size=-" KZ_STR(KZ_CACHE_KIB),
+        /* Read pages straight from a shared mapping instead of copying each
+         * into every connection's cache: with a few million indicators the
+         * indexes outgrow any per-connection cache, and the copies were
+         * most of the time of a write into a large node. */
+        "PRAGMA mmap_size=" KZ_STR(KZ_MMAP_BYTES),
     };
     for (size_t i = 0; i < KZ_ARRAY_LEN(pragmas); i++) {
         r = kz__exec(st, pragmas[i], err);

@@ -20,6 +20,7 @@
  * Bulk mode raises it so that a million-row import stays in memory. */
 #define KZ_CACHE_KIB 32768
 #define KZ_BULK_CACHE_KIB 393216
+#define KZ_MMAP_BYTES 4294967296
 
 #define KZ_STR_(x) #x
 #define KZ_STR(x) KZ_STR_(x)
