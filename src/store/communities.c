@@ -67,24 +67,12 @@ int kz_store_community_put(kz_store *st, const kz_community *c, kz_err *err)
 static int load_members(kz_store *st, const char *community_id, kz_arena *a, kz_strlist *out,
                         kz_err *err)
 {
-    out->v = NULL;
-    out->n = 0;
     sqlite3_stmt *s = kz__stmt(
         st, "SELECT org_id FROM community_members WHERE community = ?1 ORDER BY pos", err);
     if (!s)
         return kz__code(err);
     kz__bind_text(s, 1, community_id);
-    int rc;
-    while ((rc = kz__step(st, s)) == SQLITE_ROW) {
-        if (kz_strlist_push(a, out, (const char *)sqlite3_column_text(s, 0))) {
-            kz__reset(s);
-            return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
-        }
-    }
-    if (rc != SQLITE_DONE)
-        return kz__dberr(st, rc, err, "reading community members");
-    kz__reset(s);
-    return 0;
+    return kz__list_strings(st, s, a, out, "reading community members", err);
 }
 
 static void read_community(kz_rd *r, void *out)
@@ -237,22 +225,12 @@ int kz_store_community_remove_member(kz_store *st, const char *community_id, con
 int kz_store_org_communities(kz_store *st, const char *org_id, kz_arena *a, kz_strlist *out,
                              kz_err *err)
 {
-    out->v = NULL;
+    out->v = NULL; /* empty, whatever happens */
     out->n = 0;
     sqlite3_stmt *s = kz__stmt(
         st, "SELECT community FROM community_members WHERE org_id = ?1 ORDER BY community", err);
     if (!s)
         return kz__code(err);
     kz__bind_text(s, 1, org_id ? org_id : "");
-    int rc;
-    while ((rc = kz__step(st, s)) == SQLITE_ROW) {
-        if (kz_strlist_push(a, out, (const char *)sqlite3_column_text(s, 0))) {
-            kz__reset(s);
-            return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
-        }
-    }
-    if (rc != SQLITE_DONE)
-        return kz__dberr(st, rc, err, "reading an organisation's communities");
-    kz__reset(s);
-    return 0;
+    return kz__list_strings(st, s, a, out, "reading an organisation's communities", err);
 }

@@ -56,23 +56,11 @@ int64_t kz__indicator_read(kz_rd *r, int c, kz_indicator *ind, bool *tagged)
 static int load_ids(kz_store *st, const char *sql, int64_t seq, kz_arena *a, kz_strlist *out,
                     kz_err *err)
 {
-    out->v = NULL;
-    out->n = 0;
     sqlite3_stmt *s = kz__stmt(st, sql, err);
     if (!s)
         return kz__code(err);
     kz__bind_i64(s, 1, seq);
-    int rc;
-    while ((rc = kz__step(st, s)) == SQLITE_ROW) {
-        if (kz_strlist_push(a, out, (const char *)sqlite3_column_text(s, 0))) {
-            kz__reset(s);
-            return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
-        }
-    }
-    if (rc != SQLITE_DONE)
-        return kz__dberr(st, rc, err, "reading event recipients");
-    kz__reset(s);
-    return 0;
+    return kz__list_strings(st, s, a, out, "reading event recipients", err);
 }
 
 int kz__event_links_load(kz_store *st, int64_t seq, kz_arena *a, kz_event *ev, kz_err *err)

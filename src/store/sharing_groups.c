@@ -73,24 +73,12 @@ int kz_store_sharing_group_put(kz_store *st, const kz_sharing_group *g, kz_err *
 int kz__sharing_group_members(kz_store *st, const char *id, kz_arena *a, kz_strlist *out,
                               kz_err *err)
 {
-    out->v = NULL;
-    out->n = 0;
     sqlite3_stmt *s = kz__stmt(
         st, "SELECT org_id FROM sharing_group_members WHERE grp = ?1 ORDER BY pos", err);
     if (!s)
         return kz__code(err);
     kz__bind_text(s, 1, id ? id : "");
-    int rc;
-    while ((rc = kz__step(st, s)) == SQLITE_ROW) {
-        if (kz_strlist_push(a, out, (const char *)sqlite3_column_text(s, 0))) {
-            kz__reset(s);
-            return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
-        }
-    }
-    if (rc != SQLITE_DONE)
-        return kz__dberr(st, rc, err, "reading sharing group members");
-    kz__reset(s);
-    return 0;
+    return kz__list_strings(st, s, a, out, "reading sharing group members", err);
 }
 
 static void read_group(kz_rd *r, void *out)

@@ -325,6 +325,24 @@ int kz__list_rows(kz_store *st, sqlite3_stmt *s, kz_arena *a, size_t elem, kz__r
     return r.oom ? kz_fail(err, KZ_E_NOMEM, "", "out of memory") : 0;
 }
 
+int kz__list_strings(kz_store *st, sqlite3_stmt *s, kz_arena *a, kz_strlist *out,
+                     const char *what, kz_err *err)
+{
+    out->v = NULL;
+    out->n = 0;
+    int rc;
+    while ((rc = kz__step(st, s)) == SQLITE_ROW) {
+        if (kz_strlist_push(a, out, (const char *)sqlite3_column_text(s, 0))) {
+            kz__reset(s);
+            return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
+        }
+    }
+    if (rc != SQLITE_DONE)
+        return kz__dberr(st, rc, err, what);
+    kz__reset(s);
+    return 0;
+}
+
 /* ---- shared lookups ------------------------------------------------------- */
 
 const char KZ_SQL_ORG_EXISTS[] = "SELECT 1 FROM orgs WHERE id = ?1";

@@ -654,23 +654,13 @@ int kz_store_stix_map_indicators(kz_store *st, int64_t stix_seq, const kz_strlis
 static int list_text(kz_store *st, const char *sql, const char *arg, kz_arena *a,
                      kz_strlist *out, const char *what, kz_err *err)
 {
-    out->v = NULL;
+    out->v = NULL; /* empty, whatever happens */
     out->n = 0;
     sqlite3_stmt *s = kz__stmt(st, sql, err);
     if (!s)
         return kz__code(err);
     kz__bind_text(s, 1, arg ? arg : "");
-    int rc;
-    while ((rc = kz__step(st, s)) == SQLITE_ROW) {
-        if (kz_strlist_push(a, out, (const char *)sqlite3_column_text(s, 0))) {
-            kz__reset(s);
-            return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
-        }
-    }
-    if (rc != SQLITE_DONE)
-        return kz__dberr(st, rc, err, what);
-    kz__reset(s);
-    return 0;
+    return kz__list_strings(st, s, a, out, what, err);
 }
 
 int kz_store_stix_indicators_of(kz_store *st, const char *stix_id, kz_arena *a, kz_strlist *out,

@@ -134,6 +134,10 @@ void *kz__grow(kz_arena *a, void *v, size_t n, size_t *cap, size_t elem);
  * element (elem bytes) of an arena array: the loop every list function needs.
  * what names the list in a database error ("listing users"). */
 typedef void (*kz__row_fn)(kz_rd *r, void *out);
+/* The same for statements that select one text column: each row's value is
+ * appended to out (reset first). */
+int kz__list_strings(kz_store *st, sqlite3_stmt *s, kz_arena *a, kz_strlist *out,
+                     const char *what, kz_err *err);
 int kz__list_rows(kz_store *st, sqlite3_stmt *s, kz_arena *a, size_t elem, kz__row_fn read,
                   void *out, size_t *n, const char *what, kz_err *err);
 

@@ -69,23 +69,11 @@ int kz__indicator_tags_write(kz_store *st, int64_t ind_seq, const kz_strlist *ta
 static int tags_load(kz_store *st, const char *sql, int64_t owner, kz_arena *a, kz_strlist *out,
                      kz_err *err)
 {
-    out->v = NULL;
-    out->n = 0;
     sqlite3_stmt *s = kz__stmt(st, sql, err);
     if (!s)
         return kz__code(err);
     kz__bind_i64(s, 1, owner);
-    int rc;
-    while ((rc = kz__step(st, s)) == SQLITE_ROW) {
-        if (kz_strlist_push(a, out, (const char *)sqlite3_column_text(s, 0))) {
-            kz__reset(s);
-            return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
-        }
-    }
-    if (rc != SQLITE_DONE)
-        return kz__dberr(st, rc, err, "reading tags");
-    kz__reset(s);
-    return 0;
+    return kz__list_strings(st, s, a, out, "reading tags", err);
 }
 
 int kz__event_tags_load(kz_store *st, int64_t event_seq, kz_arena *a, kz_strlist *out, kz_err *err)
