@@ -9,6 +9,7 @@
  * stderr with file and line while the sweep goes on; usage errors exit 2.
  */
 #include "kz_node.h"
+#include "kz_run.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,34 +24,6 @@ static const char *bin;
 static kz_node N;
 static char ORG_SG[40], ORG_JP[40];
 
-typedef struct run_out {
-    int status;
-    char *out, *err;
-} run_out;
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return strdup("");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *p = malloc((size_t)n + 1);
-    size_t got = fread(p, 1, (size_t)n, f);
-    p[got] = '\0';
-    fclose(f);
-    return p;
-}
-
-static void spit(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static char *tpath(const char *name)
 {
     static char buf[8][1024];
@@ -62,61 +35,12 @@ static char *tpath(const char *name)
 
 /* Runs kizuna with argv (NULL-terminated), stdin from the file `in` (or
  * empty), stdout and stderr captured. */
-static run_out runv(const char *in, const char *const *argv)
+static kz_run_out runv(const char *in, const char *const *argv)
 {
-    char out[1024], err[1024], empty[1024];
-    snprintf(out, sizeof out, "%s/.stdout", N.dir);
-    snprintf(err, sizeof err, "%s/.stderr", N.dir);
-    snprintf(empty, sizeof empty, "%s/.empty", N.dir);
-    spit(empty, "");
-    const char *args[64];
-    size_t n = 0;
-    args[n++] = bin;
-    for (; argv[n - 1] && n < 63; n++)
-        args[n] = argv[n - 1];
-    args[n] = NULL;
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int fi = open(in ? in : empty, O_RDONLY),
-            fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600),
-            fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (fi < 0 || fo < 0 || fe < 0)
-            _exit(127);
-        dup2(fi, 0);
-        dup2(fo, 1);
-        dup2(fe, 2);
-        execv(bin, (char *const *)args);
-        _exit(127);
-    }
-    int st = 0;
-    waitpid(pid, &st, 0);
-    run_out r = {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), slurp(out), slurp(err)};
-    return r;
+    return kz_run(bin, N.dir, in, argv);
 }
 
 #define RUN(in, ...) runv(in, (const char *const[]){__VA_ARGS__, NULL})
-
-static void run_free(run_out *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-static void expect(const run_out *r, int status)
-{
-    if (r->status != status)
-        fprintf(stderr, "exit %d (expected %d)\nstdout: %s\nstderr: %s\n", r->status, status,
-                r->out, r->err);
-    assert_int_equal(r->status, status);
-}
-
-static void contains(const char *hay, const char *needle)
-{
-    if (!strstr(hay, needle))
-        fprintf(stderr, "expected to find '%s' in:\n%s\n", needle, hay);
-    assert_non_null(strstr(hay, needle));
-}
 
 /* The hits of a run as "line field=value match indicator_value[ wl=NAME]",
  * one per output line, each line checked to be a full JSON hit. */
@@ -206,14 +130,14 @@ static int setup(void **state)
     bin = getenv("KIZUNA_BIN");
     if (!bin || kz_node_init(&N, "CERT-SG", "SG") != 0)
         return -1;
-    run_out r = RUN(NULL, "org", "add", "--db", N.db, "--name", "CERT-JP", "--country", "JP",
+    kz_run_out r = RUN(NULL, "org", "add", "--db", N.db, "--name", "CERT-JP", "--country", "JP",
                     "--type", "national_cert");
     if (r.status != 0) {
         fprintf(stderr, "org add: %s\n", r.err);
         return -1;
     }
     snprintf(ORG_JP, sizeof ORG_JP, "%.36s", r.out); /* org add prints the new id */
-    run_free(&r);
+    kz_run_free(&r);
     r = RUN(NULL, "org", "list", "--db", N.db, "--json");
     json_t *orgs = json_loads(r.out, 0, NULL);
     size_t i;
@@ -222,23 +146,23 @@ static int setup(void **state)
                                               "CERT-SG") == 0)
         snprintf(ORG_SG, sizeof ORG_SG, "%s", json_string_value(json_object_get(o, "id")));
     json_decref(orgs);
-    run_free(&r);
+    kz_run_free(&r);
     if (!ORG_SG[0])
         return -1;
     /* a warninglist flagged at import: public DNS resolvers */
     mkdir(tpath("wl"), 0700);
     mkdir(tpath("wl/lists"), 0700);
     mkdir(tpath("wl/lists/dns"), 0700);
-    spit(tpath("wl/lists/dns/list.json"),
+    kz_test_spit(tpath("wl/lists/dns/list.json"),
          "{\"name\":\"Public DNS\",\"type\":\"cidr\",\"list\":[\"8.8.8.8/32\"],"
          "\"matching_attributes\":[\"ip-dst\",\"ip-src\"]}");
     /* one only known at sweep time: top domains */
     mkdir(tpath("wl2"), 0700);
     mkdir(tpath("wl2/top"), 0700);
-    spit(tpath("wl2/top/list.json"),
+    kz_test_spit(tpath("wl2/top/list.json"),
          "{\"name\":\"Top domains\",\"type\":\"hostname\",\"list\":[\"google.com\"],"
          "\"matching_attributes\":[\"domain\",\"hostname\"]}");
-    spit(tpath("sg.jsonl"),
+    kz_test_spit(tpath("sg.jsonl"),
          "{\"id\":\"5a1a0000-0000-4000-8000-000000000001\",\"title\":\"C2 wave\",\"tlp\":\"clear\","
          "\"distribution\":\"all\",\"published\":true,\"tags\":[\"apt:x\"]}\n"
          "{\"event_id\":\"5a1a0000-0000-4000-8000-000000000001\",\"type\":\"domain\","
@@ -251,7 +175,7 @@ static int setup(void **state)
          "\"value\":\"8.8.8.8\"}\n"
          "{\"event_id\":\"5a1a0000-0000-4000-8000-000000000001\",\"type\":\"domain\","
          "\"value\":\"google.com\"}\n");
-    spit(tpath("jp.jsonl"),
+    kz_test_spit(tpath("jp.jsonl"),
          "{\"id\":\"5a1a0000-0000-4000-8000-000000000002\",\"title\":\"internal\","
          "\"tlp\":\"amber\",\"distribution\":\"org\"}\n"
          "{\"event_id\":\"5a1a0000-0000-4000-8000-000000000002\",\"type\":\"domain\","
@@ -261,13 +185,13 @@ static int setup(void **state)
     int ok = r.status;
     if (ok)
         fprintf(stderr, "import: %s\n", r.err);
-    run_free(&r);
+    kz_run_free(&r);
     r = RUN(NULL, "import", "--db", N.db, "--org", "CERT-JP", tpath("jp.jsonl"));
     ok |= r.status;
     if (r.status)
         fprintf(stderr, "import: %s\n", r.err);
-    run_free(&r);
-    spit(tpath("dns.log"), dns_log);
+    kz_run_free(&r);
+    kz_test_spit(tpath("dns.log"), dns_log);
     return ok ? -1 : 0;
 }
 
@@ -282,8 +206,8 @@ static void test_hits_as_json_lines(void **state)
 {
     (void)state;
     const char *log = tpath("dns.log");
-    run_out r = RUN(NULL, "sweep", "--db", N.db, "--org", "CERT-SG", log);
-    expect(&r, 0);
+    kz_run_out r = RUN(NULL, "sweep", "--db", N.db, "--org", "CERT-SG", log);
+    kz_run_expect(&r, 0);
     hits h = parse_hits(r.out, log);
     expect_hits(&h, (const char *const[]){
                         "8 id.resp_h=10.0.0.53 cidr 10.0.0.0/8",
@@ -305,10 +229,10 @@ static void test_hits_as_json_lines(void **state)
     json_t *tags = json_object_get(j, "tags");
     assert_int_equal(json_array_size(tags), 1);
     assert_string_equal(json_string_value(json_array_get(tags, 0)), "apt:x");
-    contains(r.err, "kizuna: swept 1 files, 11 lines");
-    contains(r.err, "4 hits, 1 warninglisted, 0 errors");
+    kz_expect_contains(r.err, "kizuna: swept 1 files, 11 lines");
+    kz_expect_contains(r.err, "4 hits, 1 warninglisted, 0 errors");
     hits_free(&h);
-    run_free(&r);
+    kz_run_free(&r);
 }
 
 /* The index is the org's view: CERT-JP's org-only event is seen by CERT-JP,
@@ -317,9 +241,9 @@ static void test_org_view_and_sweep_warninglists(void **state)
 {
     (void)state;
     const char *log = tpath("dns.log");
-    run_out r = RUN(NULL, "sweep", "--db", N.db, "--org", ORG_JP, "--warninglists",
+    kz_run_out r = RUN(NULL, "sweep", "--db", N.db, "--org", ORG_JP, "--warninglists",
                     tpath("wl2"), "--format", "zeek", "--threads", "3", log);
-    expect(&r, 0);
+    kz_run_expect(&r, 0);
     hits h = parse_hits(r.out, log);
     expect_hits(&h, (const char *const[]){
                         "8 id.resp_h=10.0.0.53 cidr 10.0.0.0/8",
@@ -329,9 +253,9 @@ static void test_org_view_and_sweep_warninglists(void **state)
                         "10 query=secret.example.org exact secret.example.org",
                         "11 query=www.google.com subdomain google.com wl=Top domains",
                         NULL});
-    contains(r.err, "4 hits, 2 warninglisted, 0 errors");
+    kz_expect_contains(r.err, "4 hits, 2 warninglisted, 0 errors");
     hits_free(&h);
-    run_free(&r);
+    kz_run_free(&r);
 }
 
 /* Sightings: per indicator, org and day; a second sweep adds to the count. */
@@ -339,19 +263,19 @@ static void test_report_sightings(void **state)
 {
     (void)state;
     const char *log = tpath("dns.log");
-    run_out r = RUN(NULL, "sweep", "--db", N.db, "--org", "CERT-SG", "--report", log, log);
-    expect(&r, 0);
-    contains(r.err, "; 4 sightings recorded");
+    kz_run_out r = RUN(NULL, "sweep", "--db", N.db, "--org", "CERT-SG", "--report", log, log);
+    kz_run_expect(&r, 0);
+    kz_expect_contains(r.err, "; 4 sightings recorded");
     hits h = parse_hits(r.out, log);
     assert_int_equal(h.n, 10); /* the file twice */
     char ind[64];
     snprintf(ind, sizeof ind, "%s",
              json_string_value(json_object_get(h.first, "indicator"))); /* 10.0.0.0/8 */
     hits_free(&h);
-    run_free(&r);
+    kz_run_free(&r);
     r = RUN(NULL, "sweep", "--db", N.db, "--org", "CERT-SG", "--report", log);
-    expect(&r, 0);
-    run_free(&r);
+    kz_run_expect(&r, 0);
+    kz_run_free(&r);
     assert_int_equal(kz_node_start(&N, NULL), 0);
     kz_resp s = kz_getf(&N, N.admin_key, "/api/v1/indicators/%s/sightings", ind);
     KZ_EXPECT(s, 200);
@@ -385,13 +309,13 @@ static void test_stdin_gzip_and_bad_input(void **state)
     assert_non_null(g);
     gzwrite(g, dns_log, (unsigned)strlen(dns_log));
     gzclose(g);
-    run_out r = RUN(tpath("dns.log.gz"), "sweep", "--db", N.db, "--org", "CERT-SG", "-");
-    expect(&r, 0);
+    kz_run_out r = RUN(tpath("dns.log.gz"), "sweep", "--db", N.db, "--org", "CERT-SG", "-");
+    kz_run_expect(&r, 0);
     hits h = parse_hits(r.out, "-");
     assert_int_equal(h.n, 5);
     assert_string_equal(h.v[1], "8 query=a.evil.com subdomain evil.com");
     hits_free(&h);
-    run_free(&r);
+    kz_run_free(&r);
 
     /* a missing file, an overlong line, binary garbage, a short line */
     char bad[2048];
@@ -401,59 +325,59 @@ static void test_stdin_gzip_and_bad_input(void **state)
                                       "4.0\tC4\t1.1.1.1\tevil.com\n"
                                       "5.0\tC5\t1.1.1.1\t1.1.1.1\tx.evil.com\t-\n",
              0);
-    spit(tpath("bad.log"), bad);
+    kz_test_spit(tpath("bad.log"), bad);
     r = RUN(NULL, "sweep", "--db", N.db, "--org", "CERT-SG", "--max-line", "100",
             tpath("missing.log"), tpath("bad.log"), tpath("dns.log.gz"));
-    expect(&r, 1); /* a file could not be read */
+    kz_run_expect(&r, 1); /* a file could not be read */
     char want[1200];
     snprintf(want, sizeof want, "kizuna: %s: cannot open: No such file or directory",
              tpath("missing.log"));
-    contains(r.err, want);
+    kz_expect_contains(r.err, want);
     snprintf(want, sizeof want, "kizuna: %s:9: line is longer than 100 bytes", tpath("bad.log"));
-    contains(r.err, want);
+    kz_expect_contains(r.err, want);
     snprintf(want, sizeof want, "kizuna: %s:10: binary data (not valid UTF-8): line skipped",
              tpath("bad.log"));
-    contains(r.err, want);
+    kz_expect_contains(r.err, want);
     snprintf(want, sizeof want,
              "kizuna: %s:11: has 4 fields, the #fields header names 6: line skipped",
              tpath("bad.log"));
-    contains(r.err, want);
-    contains(r.err, "4 errors"); /* the missing file counts too */
+    kz_expect_contains(r.err, want);
+    kz_expect_contains(r.err, "4 errors"); /* the missing file counts too */
     /* hits of bad.log lines 8 and 12, then all of the gzip file */
     assert_non_null(strstr(r.out, "\"line\":8,\"field\":\"query\",\"value\":\"evil.com\""));
     assert_non_null(strstr(r.out, "\"line\":12,\"field\":\"query\",\"value\":\"x.evil.com\""));
     char gzname[1100];
     snprintf(gzname, sizeof gzname, "{\"file\":\"%s\",\"line\":8,", tpath("dns.log.gz"));
     assert_non_null(strstr(r.out, gzname));
-    run_free(&r);
+    kz_run_free(&r);
 }
 
 static void test_usage_errors(void **state)
 {
     (void)state;
-    run_out r = RUN(NULL, "sweep", "--db", N.db, "--org", "CERT-SG", "--format", "syslog",
+    kz_run_out r = RUN(NULL, "sweep", "--db", N.db, "--org", "CERT-SG", "--format", "syslog",
                     tpath("dns.log"));
-    expect(&r, 2);
-    contains(r.err, "option '--format': 'syslog' is not one of auto, zeek, zeek-json, eve, csv, "
+    kz_run_expect(&r, 2);
+    kz_expect_contains(r.err, "option '--format': 'syslog' is not one of auto, zeek, zeek-json, eve, csv, "
                     "text");
-    run_free(&r);
+    kz_run_free(&r);
     r = RUN(NULL, "sweep", "--db", N.db, "--org", "CERT-SG");
-    expect(&r, 2);
-    contains(r.err, "missing argument");
-    run_free(&r);
+    kz_run_expect(&r, 2);
+    kz_expect_contains(r.err, "missing argument");
+    kz_run_free(&r);
     r = RUN(NULL, "sweep", "--db", N.db, tpath("dns.log"));
-    expect(&r, 2);
-    contains(r.err, "this node has 2 organisations: say whose view to sweep with --org ORG");
-    run_free(&r);
+    kz_run_expect(&r, 2);
+    kz_expect_contains(r.err, "this node has 2 organisations: say whose view to sweep with --org ORG");
+    kz_run_free(&r);
     r = RUN(NULL, "sweep", "--db", N.db, "--org", "CERT-XX", tpath("dns.log"));
-    expect(&r, 1);
-    contains(r.err, "CERT-XX");
-    run_free(&r);
+    kz_run_expect(&r, 1);
+    kz_expect_contains(r.err, "CERT-XX");
+    kz_run_free(&r);
     r = RUN(NULL, "sweep", "--db", N.db, "--org", "CERT-SG", "--warninglists",
             tpath("no-such-dir"), tpath("dns.log"));
-    expect(&r, 1);
-    contains(r.err, "loading warninglists");
-    run_free(&r);
+    kz_run_expect(&r, 1);
+    kz_expect_contains(r.err, "loading warninglists");
+    kz_run_free(&r);
 }
 
 int main(void)
