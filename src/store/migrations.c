@@ -185,7 +185,13 @@ static const char M1[] =
  * feature, so work on several features never edits the same lines. */
 static const char *const migrations[] = {M1, kz__migration_2_match, kz__migration_3_stix,
                                          kz__migration_4_misp,
-                                         kz__migration_5_taxii /* TAXII */};
+                                         kz__migration_5_taxii /* TAXII */,
+                                         kz__migration_6_changes,
+                                         kz__migration_7_sync,
+                                         kz__migration_8_cases,
+                                         kz__migration_9_notify,
+                                         kz__migration_10_taxii_sources,
+                                         kz__migration_11_audit};
 
 static int current_version(kz_store *st, int *v, kz_err *err)
 {

@@ -200,6 +200,30 @@ typedef struct kz_tombstone {
 int kz_store_tombstones(kz_store *st, int64_t after_seq, size_t limit, kz_arena *a,
                         kz_tombstone **out, size_t *n, kz_err *err);
 
+/* ---- change log (changes.c, migration_6_changes.c) -----------------------
+ * Every write to an event (its indicators included: they touch the event),
+ * every deletion and every new sighting appends a row, in commit order, by
+ * trigger. Federation feeds, the event stream and webhooks page through it
+ * with a seq cursor. A page may name one object several times; readers fold.
+ * kind: "event", "sighting", or what kz_store_change_note() was given
+ * ("case", ...); op: "put", "publish", "delete". */
+typedef struct kz_change {
+    int64_t seq;
+    char *kind;
+    char *object_id;
+    char *op;
+    kz_time at;
+} kz_change;
+/* Rows with seq > after_seq, oldest first; limit 0 = 1000. */
+int kz_store_changes(kz_store *st, int64_t after_seq, size_t limit, kz_arena *a, kz_change **out,
+                     size_t *n, kz_err *err);
+/* The newest seq (0 when empty). */
+int kz_store_changes_head(kz_store *st, int64_t *seq, kz_err *err);
+/* Appends a row for an object without a trigger (cases, ...). Joins the
+ * caller's transaction, so the note commits with the write it records. */
+int kz_store_change_note(kz_store *st, const char *kind, const char *object_id, const char *op,
+                         kz_err *err);
+
 /* ---- match engine: the feed an index is compiled from (scan.c), warninglist
  * flags (wl_flag.c) and aggregated sweep sightings (sightings_agg.c) ------- */
 

@@ -159,6 +159,12 @@ extern const char kz__migration_2_match[];
 extern const char kz__migration_3_stix[];
 extern const char kz__migration_4_misp[];
 extern const char kz__migration_5_taxii[]; /* TAXII */
+extern const char kz__migration_6_changes[];
+extern const char kz__migration_7_sync[];
+extern const char kz__migration_8_cases[];
+extern const char kz__migration_9_notify[];
+extern const char kz__migration_10_taxii_sources[];
+extern const char kz__migration_11_audit[];
 
 int kz__migrate(kz_store *st, kz_err *err);
 int kz__secret_ensure(kz_store *st, kz_err *err);

@@ -1934,6 +1934,71 @@ static void test_tombstones(void **state)
     assert_int_equal(sql_int(f->path, "SELECT count(*) FROM sightings"), 0);
 }
 
+/* The change log records, in commit order, every event write (an indicator
+ * write touches its event), a publish, a deletion and each new sighting; it
+ * pages by seq and takes notes for objects without triggers. */
+static void test_change_log(void **state)
+{
+    fx *f = *state;
+    kz_err err = {0};
+    kz_uuid org;
+    add_org(f, "CERT-C", "SG", org);
+    int64_t head;
+    OK(kz_store_changes_head(f->st, &head, &err));
+    assert_int_equal(head, 0);
+
+    kz_event ev;
+    event_init(&ev, org, "change log");
+    ev.indicators = kz_arena_alloc(&f->a, sizeof *ev.indicators);
+    ind_init(&ev.indicators[0], KZ_IOC_DOMAIN, "c1.example.com");
+    ev.n_indicators = 1;
+    OK(kz_store_event_put(f->st, &ev, &err));
+    kz_indicator more;
+    ind_init(&more, KZ_IOC_DOMAIN, "c2.example.com");
+    OK(kz_store_indicators_add(f->st, ev.id, &more, 1, &err));
+    OK(kz_store_event_publish(f->st, ev.id, kz_time_now(), &err));
+    kz_sighting s = {0};
+    kz_uuid_v4(s.id);
+    snprintf(s.indicator_id, sizeof s.indicator_id, "%s", ev.indicators[0].id);
+    s.count = 1;
+    OK(kz_store_sighting_put(f->st, &s, &err));
+    OK(kz_store_change_note(f->st, "case", "c-1", "put", &err));
+    OK(kz_store_event_delete(f->st, ev.id, &err));
+
+    kz_change *c;
+    size_t n;
+    OK(kz_store_changes(f->st, 0, 0, &f->a, &c, &n, &err));
+    assert_true(n >= 6);
+    assert_string_equal(c[0].kind, "event");
+    assert_string_equal(c[0].object_id, ev.id);
+    assert_string_equal(c[0].op, "put");
+    /* the indicator add touched the event */
+    assert_string_equal(c[1].kind, "event");
+    assert_string_equal(c[1].op, "put");
+    bool published = false, sighted = false, noted = false;
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            assert_true(c[i].seq > c[i - 1].seq);
+        published |= !strcmp(c[i].op, "publish") && !strcmp(c[i].object_id, ev.id);
+        sighted |= !strcmp(c[i].kind, "sighting") && !strcmp(c[i].object_id, s.id);
+        noted |= !strcmp(c[i].kind, "case") && !strcmp(c[i].object_id, "c-1");
+    }
+    assert_true(published && sighted && noted);
+    assert_string_equal(c[n - 1].kind, "event");
+    assert_string_equal(c[n - 1].op, "delete");
+    assert_string_equal(c[n - 1].object_id, ev.id);
+    OK(kz_store_changes_head(f->st, &head, &err));
+    assert_int_equal(head, c[n - 1].seq);
+
+    kz_change *page;
+    size_t np;
+    OK(kz_store_changes(f->st, c[1].seq, 2, &f->a, &page, &np, &err));
+    assert_int_equal(np, 2);
+    assert_int_equal(page[0].seq, c[2].seq);
+    OK(kz_store_changes(f->st, head, 0, &f->a, &page, &np, &err));
+    assert_int_equal(np, 0);
+}
+
 int main(void)
 {
     kz_base_init();
@@ -1970,6 +2035,7 @@ int main(void)
         T(test_indicators_narrow),
         T(test_sighting_pages),
         T(test_tombstones),
+        T(test_change_log),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
