@@ -191,7 +191,8 @@ static const char *const migrations[] = {M1, kz__migration_2_match, kz__migratio
                                          kz__migration_8_cases,
                                          kz__migration_9_notify,
                                          kz__migration_10_taxii_sources,
-                                         kz__migration_11_audit};
+                                         kz__migration_11_audit,
+                                         kz__migration_12_stix_versions};
 
 static int current_version(kz_store *st, int *v, kz_err *err)
 {

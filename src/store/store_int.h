@@ -165,6 +165,7 @@ extern const char kz__migration_8_cases[];
 extern const char kz__migration_9_notify[];
 extern const char kz__migration_10_taxii_sources[];
 extern const char kz__migration_11_audit[];
+extern const char kz__migration_12_stix_versions[];
 
 int kz__migrate(kz_store *st, kz_err *err);
 int kz__secret_ensure(kz_store *st, kz_err *err);
