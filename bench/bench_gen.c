@@ -79,7 +79,10 @@ static void walk(rows *r, const char *dir, int depth)
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.')
             continue;
-        names = realloc(names, (n + 1) * sizeof *names);
+        char **grown = realloc(names, (n + 1) * sizeof *names);
+        if (!grown)
+            break;
+        names = grown;
         names[n++] = strdup(e->d_name);
     }
     closedir(d);

@@ -1,10 +1,13 @@
 /* bench_misp.c — the MISP figures of the issue, measured in-process on the
- * real code paths (the same functions `kizuna misp import` and the server
- * call; an import is timed from the bytes in memory to its commit), each
- * printed as a markdown row with MISP's own reported figure beside it.
+ * real code paths (an import goes through kz_misp_import_text, the one
+ * entry point for a MISP event document: attachments read from the text, a
+ * big event parsed on a second thread while it is stored; it is timed from
+ * the bytes in memory to its commit), each printed as a markdown row with
+ * MISP's own reported figure beside it.
  *
  *   bench_misp import-file FILE [REPEAT]   MISP event JSON -> store (load, parse,
- *                                          normalise, store), REPEAT fresh stores
+ *                                          normalise, store), REPEAT fresh stores,
+ *                                          warm (after another event) and cold
  *   bench_misp import-synth N [REPEAT]     a synthetic N-attribute MISP event
  *   bench_misp corr N                      a store of N indicators: build the
  *                                          correlation index from scratch, then
@@ -43,6 +46,17 @@ static double cpu_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU time of the calling thread: with the import streamed, this thread
+ * writes (SQLite) while a second one parses; on two idle cores the import
+ * takes as long as the busier of the two, which is what a machine shared
+ * with other work does not show in wall time. */
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -167,32 +181,31 @@ static kz_store *fresh_store(const char *path)
     return st;
 }
 
-/* load + parse + store, in one transaction, as the CLI does. */
+/* load + parse + store, in one transaction, through the function the CLI
+ * and /events/add use (kz_misp_import_text: attachments read from the text,
+ * a big event parsed on a second thread while it is stored). */
 static size_t import_text(kz_store *st, const char *text, size_t len)
 {
     kz_err err = {0};
-    json_t *j;
-    double t0 = now_s();
-    if (kz_json_load(text, len, &j, &err) != 0)
-        die("load", &err);
-    double t1 = now_s();
     kz_arena a;
     kz_arena_init(&a);
     kz_misp_event me;
-    if (kz_misp_event_parse(j, NULL, &a, &me, &err) != 0)
-        die("parse", &err);
-    json_decref(j);
-    double t2 = now_s();
     kz_misp_put_opts o = {.create_orgs = true, .replace = true};
+    double t0 = now_s(), c0 = cpu_s();
     kz_store_bulk_mode(st, true);
-    if (kz_store_begin(st, &err) != 0 || kz_store_misp_event_put(st, &me, &o, NULL, &err) != 0 ||
-        kz_store_commit(st, &err) != 0)
-        die("store", &err);
-    if (getenv("BENCH_VERBOSE"))
-        fprintf(stderr, "bench_misp: load %.3f s, parse (+ free the JSON) %.3f s, store %.3f s\n",
-                t1 - t0, t2 - t1, now_s() - t2);
+    if (kz_store_begin(st, &err) != 0 ||
+        kz_misp_import_text(st, text, len, NULL, &o, &a, &me, NULL, &err) != 0)
+        die("import", &err);
+    double t1 = now_s(), c1 = cpu_s();
+    if (kz_store_commit(st, &err) != 0)
+        die("commit", &err);
     size_t n = me.ev.n_indicators;
     kz_arena_free(&a);
+    if (getenv("BENCH_VERBOSE"))
+        fprintf(stderr,
+                "bench_misp: load + parse + store %.3f ms (CPU %.3f), commit and free %.3f ms"
+                " (CPU %.3f)\n",
+                (t1 - t0) * 1e3, (c1 - c0) * 1e3, (now_s() - t1) * 1e3, (cpu_s() - c1) * 1e3);
     return n;
 }
 
@@ -238,17 +251,41 @@ static void cleanup(const char *path)
 /* MISP's tracker: a 43,000-attribute event took 2 minutes to import. */
 #define MISP_ATTR_PER_S (43000.0 / 120.0)
 
-static int cmd_import_file(const char *file, int repeat)
+/* A small event of another feed, with what MISP events carry (tags, an
+ * object with a reference, an attachment, a sighting): imported first, it
+ * leaves the store as every event after a feed's first finds it, with its
+ * statements prepared and its schema read. */
+static const char WARM_EVENT[] =
+    "{\"Event\":{\"uuid\":\"0e4c1f7a-9a3b-4f0e-8d51-1b2c3d4e5f60\",\"info\":\"warm-up\","
+    "\"date\":\"2024-01-01\",\"distribution\":\"3\",\"timestamp\":\"1704067200\","
+    "\"published\":true,\"Orgc\":{\"uuid\":\"55f6ea5e-2c60-40e5-964f-47a8950d210f\","
+    "\"name\":\"CIRCL\"},\"Tag\":[{\"name\":\"tlp:white\"},{\"name\":\"osint\"}],"
+    "\"Attribute\":[{\"type\":\"md5\",\"value\":\"0123456789abcdef0123456789abcdef\","
+    "\"Tag\":[{\"name\":\"dropper\"}],\"Sighting\":[{\"type\":\"0\","
+    "\"date_sighting\":\"1704067300\"}]},{\"type\":\"attachment\",\"value\":\"a.png\","
+    "\"data\":\"iVBORw0KGgo=\"},{\"type\":\"ip-dst|port\",\"value\":\"192.0.2.1|80\"}],"
+    "\"Object\":[{\"name\":\"file\",\"meta-category\":\"file\",\"uuid\":"
+    "\"1f5d2e8b-0b4c-4a1f-9e62-2c3d4e5f6071\",\"ObjectReference\":[{\"referenced_uuid\":"
+    "\"0e4c1f7a-9a3b-4f0e-8d51-1b2c3d4e5f60\",\"relationship_type\":\"related-to\"}],"
+    "\"Attribute\":[{\"type\":\"filename\",\"object_relation\":\"filename\","
+    "\"value\":\"a.exe\"},{\"type\":\"sha1\",\"object_relation\":\"sha1\","
+    "\"value\":\"0123456789abcdef0123456789abcdef01234567\"}]}]}}";
+
+/* Best of repeat imports of file, each into a new store: warm (after
+ * WARM_EVENT, as a feed's events after the first) or cold (the first
+ * thing the store does: its statements are prepared within the time). */
+static double time_file(const char *text, size_t len, int repeat, bool warm, size_t *n)
 {
-    size_t len;
-    char *text = read_all(file, &len);
     const char *db = tmpdb();
     double best = 1e9;
-    size_t n = 0;
     for (int i = 0; i < repeat; i++) {
         kz_store *st = fresh_store(db);
+        if (warm) {
+            import_text(st, WARM_EVENT, strlen(WARM_EVENT));
+            kz_store_bulk_mode(st, false);
+        }
         double t0 = now_s();
-        n = import_text(st, text, len);
+        *n = import_text(st, text, len);
         double dt = now_s() - t0;
         kz_store_bulk_mode(st, false); /* done at the commit: giving the cache back is not */
         if (dt < best)
@@ -256,11 +293,24 @@ static int cmd_import_file(const char *file, int repeat)
         kz_store_close(st);
     }
     cleanup(db);
+    return best;
+}
+
+static int cmd_import_file(const char *file, int repeat)
+{
+    size_t len, n = 0;
+    char *text = read_all(file, &len);
+    const char *name = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+    for (int warm = 1; warm >= 0; warm--) {
+        double best = time_file(text, len, repeat, warm, &n);
+        double rate = (double)n / best;
+        printf("| import %s (%zu attributes, %.0f KB), best of %d, %s | %.0f | %.1f ms | %.0f |"
+               " %.0fx |\n",
+               name, n, (double)len / 1024, repeat,
+               warm ? "an event of a feed (store warm)" : "first event into a new store", rate,
+               best * 1000, MISP_ATTR_PER_S, rate / MISP_ATTR_PER_S);
+    }
     free(text);
-    double rate = (double)n / best;
-    printf("| import %s (%zu attributes, %.0f KB), best of %d | %.0f | %.1f ms | %.0f | %.0fx |\n",
-           strrchr(file, '/') ? strrchr(file, '/') + 1 : file, n, (double)len / 1024, repeat,
-           rate, best * 1000, MISP_ATTR_PER_S, rate / MISP_ATTR_PER_S);
     return 0;
 }
 
@@ -269,27 +319,31 @@ static int cmd_import_synth(size_t n, int repeat)
     char *text = synth_event(n, 0, "tlp:green");
     size_t len = strlen(text);
     const char *db = tmpdb();
-    double best = 1e9, best_cpu = 1e9;
+    double best = 1e9, best_cpu = 1e9, best_crit = 1e9;
     size_t got = 0;
     for (int i = 0; i < repeat; i++) {
         kz_store *st = fresh_store(db);
-        double t0 = now_s(), c0 = cpu_s();
+        double t0 = now_s(), c0 = cpu_s(), m0 = thread_cpu_s();
         got = import_text(st, text, len);
-        double dt = now_s() - t0, dc = cpu_s() - c0;
+        double dt = now_s() - t0, dc = cpu_s() - c0, dm = thread_cpu_s() - m0;
+        /* the busier thread: this one, or the parser (the rest of the CPU) */
+        double crit = dm > dc - dm ? dm : dc - dm;
         kz_store_bulk_mode(st, false);
         if (dt < best)
             best = dt;
         if (dc < best_cpu)
             best_cpu = dc;
+        if (crit < best_crit)
+            best_crit = crit;
         kz_store_close(st);
     }
     cleanup(db);
     free(text);
     double rate = (double)got / best;
     printf("| import a synthetic %zu-attribute MISP event (%.1f MB), best of %d | %.0f"
-           " (CPU: %.0f) | %.2f s | %.0f | %.0fx |\n",
-           got, (double)len / 1048576, repeat, rate, (double)got / best_cpu, best,
-           MISP_ATTR_PER_S, rate / MISP_ATTR_PER_S);
+           " (CPU: %.0f total, %.0f busiest thread) | %.2f s | %.0f | %.0fx |\n",
+           got, (double)len / 1048576, repeat, rate, (double)got / best_cpu,
+           (double)got / best_crit, best, MISP_ATTR_PER_S, rate / MISP_ATTR_PER_S);
     return 0;
 }
 

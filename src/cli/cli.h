@@ -117,6 +117,10 @@ int cli_print_json(FILE *f, json_t *j, bool pretty);
  * max bytes. */
 int cli_read_secret_line(char *buf, size_t max, size_t *len);
 
+/* reliability (http_timeout.c): seconds an HTTP client waits for a silent
+ * server: $KIZUNA_HTTP_TIMEOUT when set, else dflt. */
+long cli_http_timeout(long dflt);
+
 /* ---- creating the node's principals (cmd_org.c, cmd_user.c, cmd_key.c) ---
  * Shared by init, the add commands and the demo seed. Input goes through the
  * same formats parsers as the REST API, so the CLI and the API accept and
@@ -175,6 +179,14 @@ void cli_progress_init(cli_progress *p, int64_t total_bytes, const char *unit);
 void cli_progress_update(cli_progress *p, int64_t bytes, int64_t items);
 /* Clears the bar. */
 void cli_progress_done(cli_progress *p);
+
+/* ---- notifications: the audit log (cmd_audit.c) ---------------------------- */
+
+/* Records a write made from the node's shell in the audit log (remote
+ * "cli", action "cli <what>"), as the API records its writes; a failure is
+ * reported on stderr but does not undo the write. */
+void cli_audit(kz_store *st, const char *org_id, const char *user_id, const char *what,
+               const char *object_type, const char *object_id, int tlp);
 
 /* ---- commands ------------------------------------------------------------ */
 

@@ -9,6 +9,8 @@
 
 #include <sodium.h>
 
+#include "sync/sync.h"
+
 static const cli_opt opts[] = {
     CLI_OPT_DB,
     {"org", CLI_VALUE, "NAME", "the operator's organisation"},
@@ -46,6 +48,11 @@ static int setup(kz_store *st, const cli_args *args, const char *org_name, const
         return CLI_FAIL;
     if (node_name && kz_store_meta_set(st, "node_name", node_name, &err) != 0) {
         cli_report("cannot store the node name", &err);
+        return CLI_FAIL;
+    }
+    /* federation: the operator org is the org part of the node id */
+    if (kz_store_meta_set(st, "node.org_id", org->id, &err) != 0) {
+        cli_report("cannot record the operator organisation", &err);
         return CLI_FAIL;
     }
     return CLI_OK;
@@ -110,6 +117,13 @@ int cli_cmd_init(int argc, char **argv)
                "The key above is shown only once; keep it safe. Start the node with:\n"
                "  kizuna serve --db %s\n",
                path, org.name, org.id, admin.email, path);
+        /* federation: what partners compare out of band before peering */
+        kz_node_identity nid;
+        if (kz_sync_identity_load(st, &nid, &err) == 0) {
+            printf("Node fingerprint: %s (node id %s; 'kizuna node show' prints the key)\n",
+                   nid.fingerprint, nid.node_id);
+            kz_sync_identity_clear(&nid);
+        }
     }
     sodium_memzero(key, sizeof key);
     kz_arena_free(&a);

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "http/http.h"
+#include "sync/sync.h" /* federation scheduler */
+#include "cmd_taxii.h" /* scheduled TAXII pulls */
 
 static const cli_opt opts[] = {
     CLI_OPT_DB,
@@ -27,9 +29,25 @@ static const cli_opt opts[] = {
     {"warninglists", CLI_VALUE, "DIR",
      "MISP warninglists folder (lists/<name>/list.json): indicators on one are flagged and "
      "their lookup hits reported as warninglisted, not as alerts"},
+    /* federation: HTTPS for peers (docs/federation.md) */
+    {"tls-cert", CLI_VALUE, "FILE", "serve HTTPS with this PEM certificate (chain); needs --tls-key"},
+    {"tls-key", CLI_VALUE, "FILE", "the PEM private key of --tls-cert"},
     {"match-orgs", CLI_VALUE, "N",
      "lookup indexes kept in memory, one per organisation (default 8; least recently used "
      "evicted)"},
+    /* notifications: webhook delivery (http/webhook_dispatch.c) */
+    {"webhook-allow-private", CLI_FLAG, NULL,
+     "let webhooks call loopback, private and link-local addresses (tests, closed networks; "
+     "off by default against SSRF)"},
+    {"webhook-poll-ms", CLI_VALUE, "MS", "how often webhooks look for changes (default 1000)"},
+    {"webhook-retry-ms", CLI_VALUE, "MS",
+     "first retry delay of a failed webhook delivery, doubled each time (default 5000)"},
+    {"webhook-max-attempts", CLI_VALUE, "N",
+     "attempts at one change before a webhook skips it (default 8)"},
+    /* federation: push size limit (docs/federation.md) */
+    {"sync-max-batch", CLI_VALUE, "MIB",
+     "largest federation push accepted, in MiB of inflated JSON (default 64; 16..512); "
+     "a page holding one larger event is still taken, one at a time, up to 512"},
     {0},
 };
 static const cli_spec spec = {
@@ -91,6 +109,16 @@ int cli_cmd_serve(int argc, char **argv)
         cli_args_free(&args);
         return CLI_USAGE;
     }
+    uint64_t sync_mib = 0; /* federation: push size limit */
+    kz_err sync_err = {0};
+    if (cli_get_uint(&args, "sync-max-batch", KZ_SYNC_PUSH_MAX_DEFAULT >> 20, 1,
+                     KZ_SYNC_MAX_BATCH >> 20, &sync_mib) ||
+        kz_sync_set_push_max((size_t)sync_mib << 20, &sync_err) != 0) {
+        if (sync_err.code)
+            cli_report("--sync-max-batch", &sync_err);
+        cli_args_free(&args);
+        return CLI_USAGE;
+    }
     cfg.db_path = cli_get(&args, "db", CLI_DEFAULT_DB);
     cfg.listen = cli_get(&args, "listen", cfg.listen ? cfg.listen : "127.0.0.1:8080");
     cfg.max_body = (size_t)max_body;
@@ -103,6 +131,8 @@ int cli_cmd_serve(int argc, char **argv)
     cfg.warninglists = cli_get(&args, "warninglists", NULL);
     cfg.match_orgs = (unsigned)match_orgs;
     cfg.per_ip_connections = (unsigned)per_ip;
+    cfg.tls_cert = cli_get(&args, "tls-cert", NULL); /* federation: HTTPS */
+    cfg.tls_key = cli_get(&args, "tls-key", NULL);
     kz_arena a;
     kz_arena_init(&a);
     char *stored_name = NULL;
@@ -110,10 +140,33 @@ int cli_cmd_serve(int argc, char **argv)
     if (rc == CLI_OK) {
         cfg.node_name = cli_get(&args, "name", stored_name ? stored_name : cfg.node_name);
         kz_err err = {0};
-        if (kz_http_serve(&cfg, &err) != 0) {
+        /* TAXII: scheduled pulls of the configured sources (cmd_taxii_sched.c). */
+        if (cli_taxii_sched_start(cfg.db_path) != 0)
+            cli_error("cannot start the scheduled TAXII pulls");
+        /* federation: push on publish, pull on schedule (src/sync/schedule.c) */
+        kz_sync_scheduler *sync = NULL;
+        if (kz_sync_scheduler_start(cfg.db_path, &sync, &err) != 0)
+            cli_report("federation is off", &err);
+        /* notifications: webhook delivery (http/webhook_dispatch.c) */
+        uint64_t wh_poll = 1000, wh_retry = 5000, wh_max = 8;
+        if (cli_get_uint(&args, "webhook-poll-ms", 1000, 10, 3600000, &wh_poll) ||
+            cli_get_uint(&args, "webhook-retry-ms", 5000, 10, 3600000, &wh_retry) ||
+            cli_get_uint(&args, "webhook-max-attempts", 8, 1, 100, &wh_max))
+            rc = CLI_USAGE;
+        kz_webhook_config whc = {.db_path = cfg.db_path,
+                                 .allow_private = cli_flag(&args, "webhook-allow-private"),
+                                 .poll_ms = (unsigned)wh_poll,
+                                 .retry_base_ms = (unsigned)wh_retry,
+                                 .max_attempts = (unsigned)wh_max};
+        if (rc == CLI_OK && kz_webhook_dispatcher_start(&whc, &err) != 0)
+            cli_report("webhooks are off", &err);
+        if (rc == CLI_OK && kz_http_serve(&cfg, &err) != 0) {
             cli_report("serve", &err);
             rc = CLI_FAIL;
         }
+        kz_sync_scheduler_stop(sync);
+        kz_webhook_dispatcher_stop(); /* notifications */
+        cli_taxii_sched_stop();
     }
     kz_arena_free(&a);
     cli_args_free(&args);

@@ -176,6 +176,7 @@ static int stix_import(int argc, char **argv)
             .publish = cli_flag(&args, "publish"),
             .create_orgs = !cli_flag(&args, "no-orgs"),
             .source = strcmp(file, "-") == 0 ? NULL : slash ? slash + 1 : file,
+            .input_mapped = in.mapped,
         };
         kz_stix_report rep;
         kz_err err = {0};

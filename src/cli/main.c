@@ -20,6 +20,20 @@ int cli_cmd_sweep(int argc, char **argv);
 /* TAXII 2.1 client (cmd_taxii.c) */
 int cli_cmd_taxii(int argc, char **argv);
 
+/* federation (cmd_peer.c, cmd_sync.c, cmd_bundle.c) */
+int cli_cmd_peer(int argc, char **argv);
+int cli_cmd_sync(int argc, char **argv);
+int cli_cmd_bundle(int argc, char **argv);
+int cli_cmd_node(int argc, char **argv); /* federation identity (cmd_node.c) */
+
+/* notifications: points of contact, audit log (cmd_contact.c, cmd_audit.c) */
+int cli_cmd_contact(int argc, char **argv);
+int cli_cmd_audit(int argc, char **argv);
+
+/* cases: joint incident response (cmd_case.c, cmd_report.c) */
+int cli_cmd_case(int argc, char **argv);
+int cli_cmd_report(int argc, char **argv);
+
 static const cli_sub commands[] = {
     {"init", cli_cmd_init, "create a node's database, its first org and admin key"},
     {"serve", cli_cmd_serve, "serve the REST API over HTTP"},
@@ -40,7 +54,18 @@ static const cli_sub commands[] = {
     /* log sweeps (cmd_sweep.c) */
     {"sweep", cli_cmd_sweep, "sweep logs (Zeek, EVE, CSV, text; plain or gzip) against the intelligence"},
     /* TAXII 2.1 client (cmd_taxii.c) */
-    {"taxii", cli_cmd_taxii, "pull TAXII 2.1 collections from other servers"},
+    {"taxii", cli_cmd_taxii, "TAXII 2.1 client: pull, push, scheduled pulls (sources)"},
+    /* federation (cmd_peer.c, cmd_sync.c, cmd_bundle.c) */
+    {"peer", cli_cmd_peer, "add, list, set, pause and remove peer nodes"},
+    {"sync", cli_cmd_sync, "sync with a peer now"},
+    {"bundle", cli_cmd_bundle, "export and import signed offline bundles"},
+    {"node", cli_cmd_node, "show this node's federation identity (id, fingerprint, key)"},
+    /* notifications: points of contact, audit log (cmd_contact.c, cmd_audit.c) */
+    {"contact", cli_cmd_contact, "add, list and verify organisations' incident contacts"},
+    {"audit", cli_cmd_audit, "verify and read the hash-chained audit log"},
+    /* cases: joint incident response (cmd_case.c, cmd_report.c) */
+    {"case", cli_cmd_case, "open, share and work joint incident cases"},
+    {"report", cli_cmd_report, "incident response metrics (text or CSV)"},
     {0},
 };
 

@@ -109,10 +109,45 @@ struct kz_misp_event;
 struct kz_misp_attr;
 struct kz_misp_sharing_group;
 
+/* A document read by kz_misp_load: its big base64 attachment strings were
+ * kept out of jansson's tree and are read from the text itself. */
+typedef struct kz_misp_span {
+    size_t off, len;
+} kz_misp_span;
+typedef struct kz_misp_spans {
+    const char *text; /* the document as given (must outlive the parse) */
+    kz_misp_span *v;
+    size_t n, cap;
+} kz_misp_spans;
+
 typedef struct kz_misp_import_opts {
     int default_tlp;          /* kz_tlp of events without a TLP tag; -1 = amber */
     int default_distribution; /* of events without "distribution"; -1 = org */
+    const kz_misp_spans *spans; /* from kz_misp_load, or NULL */
 } kz_misp_import_opts;
+
+/* kz_json_load for MISP documents, several times faster when they carry
+ * attachments (misp_load.c): same checks, same errors. Pass spans in
+ * kz_misp_import_opts to kz_misp_event_parse, and free them (always) with
+ * kz_misp_spans_free; p must outlive the parse. */
+int kz_misp_load(const char *p, size_t n, json_t **out, kz_misp_spans *spans, kz_err *err);
+void kz_misp_spans_free(kz_misp_spans *spans);
+/* Streaming import of one big event (misp_split.c): parsing its
+ * attributes on one thread while the store writes them on another.
+ * kz_misp_split_load cuts p (a single event with at least min_attrs
+ * top-level attributes; *out NULL when it is not: use kz_misp_load);
+ * kz_misp_split_begin parses the event's own fields into out and sets
+ * out->progress; kz_misp_split_run (on another thread) parses the
+ * attributes and objects, publishing each in out->progress, while
+ * kz_store_misp_event_put(out) writes them as they come. Same checks and
+ * same result as kz_misp_load + kz_misp_event_parse; p must outlive it. */
+typedef struct kz_misp_split kz_misp_split;
+int kz_misp_split_load(const char *p, size_t n, size_t min_attrs, kz_misp_split **out,
+                       kz_err *err);
+int kz_misp_split_begin(kz_misp_split *sp, const kz_misp_import_opts *o, kz_arena *a,
+                        struct kz_misp_event *out, kz_err *err);
+void kz_misp_split_run(kz_misp_split *sp);
+void kz_misp_split_free(kz_misp_split *sp);
 
 /* One MISP event, {"Event":{...}} or the bare object. Unknown members are
  * ignored (MISP adds some in every release); known ones are checked. All
@@ -279,6 +314,9 @@ typedef struct kz_stix_import_opts {
     const char *source;       /* names the catch-all event: a file name; NULL = the bundle id */
     const char *event_id;     /* objects no report claims go into this existing event
                                * (of org_id) instead of a new one; NULL = new */
+    bool input_mapped;        /* the input is a read-only file mapping (mmap of the whole
+                               * file): the pages of what is stored are dropped as the
+                               * import goes, so a large file does not stay resident */
 } kz_stix_import_opts;
 
 typedef enum {
@@ -304,6 +342,10 @@ typedef struct kz_stix_report {
     kz_errlist warnings;    /* kept as STIX only: pattern values that are not valid observables */
     kz_stix_item *items;    /* filled when not all_or_nothing (TAXII's status) */
     size_t n_items;
+    /* Newer versions of known objects (docs/stix.md, "Versions"): kz
+     * indicators updated in place, deleted (revoked, or a value the new
+     * pattern dropped), and objects moved into a report's event. */
+    size_t n_indicators_updated, n_indicators_deleted, n_objects_moved;
 } kz_stix_report;
 
 /* Imports p[0..n). all_or_nothing: any invalid object and nothing is stored
@@ -332,5 +374,48 @@ typedef struct kz_stix_export_opts {
  * *n_objects (may be NULL) gets the count. KZ_E_NOTFOUND for no event. */
 int kz_stix_export_event(kz_store *st, const char *event_id, const kz_stix_export_opts *opts,
                          kz_buf *out, size_t *n_objects, kz_err *err);
+
+
+/* ---- cases: joint incident response (json_case.c) ------------------------
+ * Strict like the other native parsers: unknown fields 400, wrong types
+ * 400, bad values 422, each naming the field. Server-set fields (id,
+ * lead_org, status, created, ...) may be sent back on create and PATCH
+ * only with their current value (the create parser refuses them). */
+int kz_json_case_parse(const json_t *j, kz_arena *a, kz_case *out, kz_err *err);
+/* title, description, severity, tlp, pap, category, subtype; status moves
+ * only by transition, drill is fixed at creation. */
+int kz_json_case_patch(const json_t *j, kz_arena *a, kz_case *c, kz_err *err);
+/* {"status": "...", "note": "..."} */
+int kz_json_case_transition_parse(const json_t *j, kz_arena *a, kz_case_transition *out,
+                                  kz_err *err);
+/* {"org_id": "..."} */
+int kz_json_case_invite_parse(const json_t *j, kz_uuid org_id, kz_err *err);
+/* {"event_id": "..."}: the event an observable is promoted into. */
+int kz_json_case_promote_parse(const json_t *j, kz_uuid event_id, kz_err *err);
+/* {"kind": "event"|"indicator"|"sighting", "id": "..."}; *kind is static. */
+int kz_json_case_link_parse(const json_t *j, const char **kind, kz_uuid id, kz_err *err);
+int kz_json_case_task_parse(const json_t *j, kz_arena *a, kz_case_task *out, kz_err *err);
+int kz_json_case_task_patch(const json_t *j, kz_arena *a, kz_case_task *t, kz_err *err);
+/* {"kind": "comment"|"correction", "text", "corrects", "tlp"}; "action"
+ * entries are written by the node only. */
+int kz_json_case_entry_parse(const json_t *j, kz_arena *a, kz_case_entry *out, kz_err *err);
+/* {"at": RFC 3339, "text"} */
+int kz_json_case_inject_parse(const json_t *j, kz_arena *a, kz_case_inject *out, kz_err *err);
+/* {"type", "value", "comment"}: the value is normalised like an indicator's. */
+int kz_json_case_observable_parse(const json_t *j, kz_arena *a, kz_case_observable *out,
+                                  kz_err *err);
+
+/* summary: only what an invited org sees (id, title, severity, tlp, pap,
+ * category, subtype, status, lead_org, drill, created). */
+json_t *kz_json_case(const kz_case *c, bool summary);
+json_t *kz_json_case_participant(const kz_case_participant *p);
+json_t *kz_json_case_task(const kz_case_task *t, kz_time now);
+json_t *kz_json_case_entry(const kz_case_entry *e);
+json_t *kz_json_case_transition(const kz_case_transition *t);
+json_t *kz_json_case_inject(const kz_case_inject *x);
+json_t *kz_json_case_observable(const kz_case_observable *o);
+/* {"cases":[...],"orgs":[...],"open_by_severity":{...},"open_by_country":{...},
+ *  "overdue_tasks":n, "drill":bool}; durations in seconds (null = not reached). */
+json_t *kz_json_case_metrics(const kz_case_metrics *m, bool drill);
 
 #endif

@@ -20,6 +20,7 @@
 #define MAX_OBJECTS 100000
 #define MAX_REFS 10000
 #define MAX_SG_ORGS 10000
+#define CHUNK 4096 /* attributes per jansson call when streaming */
 
 static int bad(kz_mi *c, const char *path, const char *what)
 {
@@ -348,6 +349,29 @@ static int object(kz_mi *c, const json_t *oj, size_t idx)
     return 0;
 }
 
+/* Streaming (misp_split.c): the attributes so far are complete. */
+static void publish(kz_mi *c)
+{
+    kz_misp_progress *p = c->progress;
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->ready = c->me->ev.n_indicators;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static bool cancelled(kz_mi *c)
+{
+    kz_misp_progress *p = c->progress;
+    if (!p)
+        return false;
+    pthread_mutex_lock(&p->mu);
+    bool x = p->cancel;
+    pthread_mutex_unlock(&p->mu);
+    return x;
+}
+
 static int objects(kz_mi *c, const json_t *arr)
 {
     if (!arr || json_is_null(arr))
@@ -366,6 +390,7 @@ static int objects(kz_mi *c, const json_t *arr)
         int r = object(c, oj, i);
         if (r)
             return r;
+        publish(c);
     }
     return 0;
 }
@@ -391,6 +416,116 @@ static int attributes(kz_mi *c, const json_t *arr)
     return 0;
 }
 
+/* ---- streaming (misp_split.c) -------------------------------------------- */
+
+static size_t object_attrs(const json_t *e)
+{
+    size_t total = 0, oi;
+    json_t *oj;
+    json_array_foreach(json_object_get(e, "Object"), oi, oj)
+        total += json_array_size(json_object_get(oj, "Attribute"));
+    return total;
+}
+
+int kz_mi_split_begin(kz_misp_split *sp, const kz_misp_import_opts *o, kz_arena *a,
+                      kz_misp_event *out, kz_err *err)
+{
+    memset(out, 0, sizeof *out);
+    const json_t *j = sp->header;
+    if (!json_is_object(j))
+        return kz_fail(err, KZ_E_INVALID, NULL, "a MISP event must be a JSON object");
+    const json_t *e = json_object_get(j, "Event");
+    if (e && !json_is_object(e))
+        return kz_fail(err, KZ_E_INVALID, "Event", "'Event' must be an object");
+    if (!e)
+        e = j;
+    sp->event = e;
+    kz_mi *c = calloc(1, sizeof *c);
+    if (!c)
+        return kz_fail(err, KZ_E_NOMEM, NULL, "out of memory");
+    sp->c = c;
+    *c = (kz_mi){.a = a, .err = &sp->perr, .me = out, .spans = sp->spans.n ? &sp->spans : NULL,
+                 .progress = &sp->progress};
+    kz_buf_init(&c->norm);
+    kz_buf_init(&c->tmp);
+    size_t total = sp->n_elems + object_attrs(e);
+    if (total > KZ_MAX_INDICATORS)
+        return kz_fail(err, KZ_E_TOOLARGE, "Attribute", "more than %d attributes in one event",
+                       KZ_MAX_INDICATORS);
+    out->ev.indicators = kz_arena_alloc(a, total * sizeof *out->ev.indicators);
+    out->attrs = kz_arena_alloc(a, total * sizeof *out->attrs);
+    if (!out->ev.indicators || !out->attrs)
+        return kz_fail(err, KZ_E_NOMEM, NULL, "out of memory");
+    c->cap_ind = total;
+    int r = event_ids(c, e);
+    if (!r)
+        r = event_text(c, e);
+    if (!r)
+        r = event_times(c, e);
+    if (!r)
+        r = event_markings(c, e, o);
+    if (r) {
+        *err = sp->perr;
+        return r;
+    }
+    sp->progress.expected = total;
+    sp->pme = *out;
+    sp->out = out;
+    c->me = &sp->pme;
+    out->progress = &sp->progress;
+    return 0;
+}
+
+int kz_mi_split_attrs(kz_misp_split *sp)
+{
+    kz_mi *c = sp->c;
+    kz_buf chunk;
+    kz_buf_init(&chunk);
+    int r = 0;
+    for (size_t i = 0; !r && i < sp->n_elems; i += CHUNK) {
+        if (cancelled(c)) {
+            r = kz_fail(c->err, KZ_E_INTERNAL, NULL, "import stopped");
+            break;
+        }
+        size_t m = sp->n_elems - i < CHUNK ? sp->n_elems - i : CHUNK;
+        chunk.len = 0;
+        if (kz_buf_putc(&chunk, '[') < 0 ||
+            kz_buf_append(&chunk, sp->buf + sp->beg[i], sp->end[i + m - 1] - sp->beg[i]) < 0 ||
+            kz_buf_putc(&chunk, ']') < 0) {
+            r = kz_fail(c->err, KZ_E_NOMEM, NULL, "out of memory");
+            break;
+        }
+        json_t *arr = NULL;
+        kz_err je = {0};
+        if (kz_json_load(chunk.p, chunk.len, &arr, &je) != 0 || json_array_size(arr) != m) {
+            json_decref(arr);
+            /* Say it as kz_json_load says it of the whole document. */
+            json_t *whole = NULL;
+            r = kz_json_load(sp->text, sp->text_n, &whole, c->err);
+            json_decref(whole);
+            if (!r)
+                r = kz_fail(c->err, KZ_E_INVALID, "Attribute", "Attribute[%zu]: %s", i, je.msg);
+            break;
+        }
+        for (size_t k = 0; !r && k < m; k++) {
+            char path[48];
+            snprintf(path, sizeof path, "Attribute[%zu]", i + k);
+            r = kz_mi_attribute(c, json_array_get(arr, k), path, -1, -1);
+            if (!r && (k & 1023) == 1023)
+                publish(c);
+        }
+        json_decref(arr);
+        publish(c);
+    }
+    kz_buf_free(&chunk);
+    if (!r)
+        r = objects(c, json_object_get(sp->event, "Object"));
+    if (!r && c->me->ev.n_indicators > KZ_MAX_INDICATORS)
+        r = kz_fail(c->err, KZ_E_TOOLARGE, "Attribute", "more than %d attributes in one event",
+                    KZ_MAX_INDICATORS);
+    return r;
+}
+
 int kz_misp_event_parse(const json_t *j, const kz_misp_import_opts *o, kz_arena *a,
                         struct kz_misp_event *out, kz_err *err)
 {
@@ -402,7 +537,7 @@ int kz_misp_event_parse(const json_t *j, const kz_misp_import_opts *o, kz_arena 
         return kz_fail(err, KZ_E_INVALID, "Event", "'Event' must be an object");
     if (!e)
         e = j;
-    kz_mi c = {.a = a, .err = err, .me = out};
+    kz_mi c = {.a = a, .err = err, .me = out, .spans = o ? o->spans : NULL};
     kz_buf_init(&c.norm);
     kz_buf_init(&c.tmp);
     /* Room for every attribute at once: growing arrays of a 200,000-row

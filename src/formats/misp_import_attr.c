@@ -184,6 +184,9 @@ static int grow(kz_mi *c)
     kz_misp_event *me = c->me;
     if (me->ev.n_indicators < c->cap_ind)
         return 0;
+    /* Streaming: the store reads these arrays while they fill; they never move. */
+    if (c->progress)
+        return kz_fail(c->err, KZ_E_INTERNAL, NULL, "more attributes than the event holds");
     size_t cap = c->cap_ind ? c->cap_ind * 2 : 64;
     kz_indicator *v = kz_arena_alloc(c->a, cap * sizeof *v);
     kz_misp_attr *m = kz_arena_alloc(c->a, cap * sizeof *m);
@@ -309,7 +312,19 @@ static int strings(kz_mi *c, const json_t *j, const char *path, kz_indicator *in
                           "object_relation must be a string of at most %d bytes",
                           KZ_MISP_MAX_SHORT);
     ma->relation = s && *s ? s : NULL;
-    r = kz_mj_str(c->a, json_object_get(j, "data"), KZ_MISP_MAX_DATA, &s);
+    const json_t *dv = json_object_get(j, "data");
+    const char *big;
+    size_t big_n;
+    if (c->spans && kz_misp_span_value(c->spans, json_string_value(dv), &big, &big_n) == 0) {
+        /* Checked as plain text by kz_misp_load: one copy, straight from it. */
+        if (big_n > KZ_MISP_MAX_DATA)
+            return kz_mi_fail(c, path, KZ_E_INVALID, "data must be a base64 string");
+        ma->data = kz_arena_strndup(c->a, big, big_n);
+        if (!ma->data)
+            return kz_fail(c->err, KZ_E_NOMEM, NULL, "out of memory");
+        return 0;
+    }
+    r = kz_mj_str(c->a, dv, KZ_MISP_MAX_DATA, &s);
     if (r < 0)
         return kz_mi_fail(c, path, KZ_E_INVALID, "data must be a base64 string");
     ma->data = s && *s ? s : NULL;

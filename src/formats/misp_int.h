@@ -28,6 +28,45 @@ int kz_mj_org(kz_arena *a, const json_t *v, kz_misp_org_ref *out);
 #define KZ_MISP_MAX_SHORT 1024
 #define KZ_MISP_MAX_DATA ((size_t)256 << 20)
 
+/* The attachment text a kz_misp_load marker stands for; -1 when marker is
+ * not one (or spans is NULL). */
+int kz_misp_span_value(const kz_misp_spans *spans, const char *marker, const char **p,
+                       size_t *n);
+
+/* A big single-event document cut for streaming (misp_split.c): the event
+ * without its "Attribute" array, and where each element of that array is,
+ * so that the elements can be parsed in chunks while the store writes. */
+struct kz_misp_split {
+    const char *text;      /* the document as given */
+    size_t text_n;
+    const char *buf;       /* the document with big strings as markers, or text */
+    char *owned;           /* buf when it is a copy */
+    size_t n;
+    kz_misp_spans spans;
+    json_t *header;        /* the document, its event's "Attribute" array emptied */
+    size_t n_elems;
+    size_t *beg, *end;     /* each element of that array in buf */
+    /* streaming state */
+    struct kz_mi *c;
+    const json_t *event;   /* in header */
+    kz_misp_progress progress;
+    /* The parser fills its own copy of the event: the store reads the
+     * caller's (out) while it runs, and the two share only the attribute
+     * arrays, up to progress.ready. The counts, objects and warnings are
+     * copied back to out when the parser is done. */
+    kz_misp_event pme, *out;
+    kz_err perr;           /* the parser's errors (the caller's err is the store's) */
+    bool started;
+};
+/* kz_misp_split_run's steps, in misp_import.c. */
+int kz_mi_split_begin(kz_misp_split *sp, const kz_misp_import_opts *o, kz_arena *a,
+                      kz_misp_event *out, kz_err *err);
+int kz_mi_split_attrs(kz_misp_split *sp);
+/* Finds the big strings of p (misp_load.c); false when p is not plain
+ * enough to be sure. */
+bool kz_misp_find_spans(const char *p, size_t n, kz_misp_spans *s);
+char *kz_misp_with_markers(const char *p, size_t n, const kz_misp_spans *s, size_t *out_n);
+
 /* Seconds as MISP writes times ("1418217625"); 0 when t is 0. */
 int64_t kz_misp_secs(kz_time t);
 
@@ -36,6 +75,8 @@ typedef struct kz_mi {
     kz_arena *a;
     kz_err *err;
     kz_misp_event *me;
+    const kz_misp_spans *spans; /* attachments kept out of the JSON tree */
+    kz_misp_progress *progress; /* streaming (misp_split.c): publish, never grow */
     kz_buf norm, tmp;  /* scratch, reused across attributes */
     size_t cap_ind;    /* room in me->ev.indicators / me->attrs */
     size_t cap_obj;

@@ -99,7 +99,8 @@ static int jcs(kz_buf *b, const json_t *j, int depth)
         const char *k;
         json_t *v;
         json_object_foreach((json_t *)j, k, v) keys[i++] = k;
-        qsort(keys, n, sizeof *keys, cmp_utf16);
+        if (n) /* qsort's array must not be NULL, even for {} */
+            qsort(keys, n, sizeof *keys, cmp_utf16);
         kz_buf_putc(b, '{');
         int r = 0;
         for (i = 0; !r && i < n; i++) {

@@ -1,9 +1,15 @@
-/* stix_import.c — reading a STIX document: split it into objects, parse and
- * validate each one, and keep what the mapping needs (ids, versions,
- * markings, and for reports, indicators, identities and sightings their
- * few useful properties). Nothing is written here; stix_import_store.c does
- * that in one transaction once the whole input has been read, because a
- * report may come after the indicators it claims.
+/* stix_import.c — reading a STIX document: split it into objects, skim
+ * each one's id, type and version, parse and validate each one in full, and
+ * keep what the mapping needs (markings, and for reports, indicators,
+ * identities and sightings their few useful properties).
+ *
+ * The full reads run on reader threads, a chunk of objects at a time. For
+ * an all-or-nothing import the main thread plans from the skim (plus the
+ * few reports, identities and sightings, read in full first) and stores
+ * each chunk as soon as it is read, so reading and writing overlap and a
+ * chunk's memory goes once it is stored; an invalid object anywhere rolls
+ * the whole transaction back. A partial import (TAXII's Add Objects) reads
+ * everything first, so that invalid objects never take part in the plan.
  *
  * Objects are parsed one at a time from their byte span, so a million-object
  * bundle never becomes one tree, and what is stored is the object's own text.
@@ -12,6 +18,8 @@
 #include "stix_int.h"
 
 #include <pthread.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,22 +47,11 @@ void kz__stix_note(kz_arena *a, kz_errlist *l, const sx_rec *r, const char *fiel
         kz_errlist_push(a, l, &e);
 }
 
-/* One reader of pass 1: a contiguous range of the objects, with its own
- * memory and lists so that readers run in parallel; the lists are joined in
- * order afterwards. */
-typedef struct sx_reader {
-    sx_import *im;
-    size_t from, to;
-    kz_arena *arena;
-    kz_errlist errors, warnings;
-    size_t n_invalid;
-} sx_reader;
-
 static void invalid(sx_reader *rd, sx_rec *r, const char *field, const char *msg)
 {
-    r->status = SX_S_INVALID;
-    rd->n_invalid++;
-    kz__stix_note(rd->arena, &rd->errors, r, field, msg);
+    r->bad = true;
+    rd->chunk->n_invalid++;
+    kz__stix_note(rd->notes, &rd->chunk->errors, r, field, msg);
     /* The full text for the item list, even past KZ_MAX_ERRORS. */
     char buf[700];
     if (field && *field)
@@ -63,7 +60,7 @@ static void invalid(sx_reader *rd, sx_rec *r, const char *field, const char *msg
     else
         snprintf(buf, sizeof buf, "object %.90s: %s", r->id && *r->id ? r->id : "(no id)", msg);
     kz_jr_utf8_trim(buf);
-    r->message = kz_arena_strdup(rd->arena, buf);
+    r->message = kz_arena_strdup(rd->notes, buf);
 }
 
 /* ---- the id table ---------------------------------------------------------- */
@@ -91,7 +88,7 @@ static int index_records(sx_import *im)
     size_t cap = 16;
     while (cap < im->n * 2)
         cap *= 2;
-    im->table = kz_arena_alloc(&im->work, cap * sizeof *im->table);
+    im->table = kz_arena_alloc(&im->work, cap * sizeof(sx_rec *));
     if (!im->table)
         return KZ_E_NOMEM;
     im->table_cap = cap;
@@ -105,14 +102,15 @@ static int index_records(sx_import *im)
             if (!o) {
                 im->table[i] = r;
                 r->group = r;
+                r->last_same = r;
                 break;
             }
             if (strcmp(o->id, r->id) == 0) {
+                /* Appended at the tail: an input of one id many times over
+                 * stays linear. */
                 r->group = o;
-                sx_rec *t = o;
-                while (t->next_same)
-                    t = t->next_same;
-                t->next_same = r;
+                o->last_same->next_same = r;
+                o->last_same = r;
                 break;
             }
         }
@@ -165,7 +163,7 @@ static void indicator_values(sx_reader *rd, sx_rec *r, const kz_stix_pattern *pa
     if (!any_of && n > 1)
         return; /* an AND of several observables is no single indicator */
     sx_extra *x = r->x;
-    x->values = kz_arena_alloc(rd->arena, n * sizeof *x->values);
+    x->values = kz_arena_alloc(rd->data, n * sizeof *x->values);
     if (!x->values)
         return;
     if (n > SX_MAX_VALUES) {
@@ -174,7 +172,7 @@ static void indicator_values(sx_reader *rd, sx_rec *r, const kz_stix_pattern *pa
                  "%zu observables in one pattern; the first %d become indicators, the pattern "
                  "is kept whole as STIX",
                  n, SX_MAX_VALUES);
-        kz__stix_note(rd->arena, &rd->warnings, r, "pattern", msg);
+        kz__stix_note(rd->notes, &rd->chunk->warnings, r, "pattern", msg);
         n = SX_MAX_VALUES;
     }
     for (size_t i = 0; i < n; i++) {
@@ -184,7 +182,7 @@ static void indicator_values(sx_reader *rd, sx_rec *r, const kz_stix_pattern *pa
             char msg[600];
             snprintf(msg, sizeof msg, "%s; the indicator is kept as STIX only for this value",
                      e.msg);
-            kz__stix_note(rd->arena, &rd->warnings, r, "pattern", msg);
+            kz__stix_note(rd->notes, &rd->chunk->warnings, r, "pattern", msg);
             continue;
         }
         bool dup = false;
@@ -193,31 +191,54 @@ static void indicator_values(sx_reader *rd, sx_rec *r, const kz_stix_pattern *pa
         if (dup)
             continue;
         x->values[x->n_values].type = items[i].type;
-        x->values[x->n_values].value = kz_arena_strndup(rd->arena, norm->p, norm->len);
+        x->values[x->n_values].value = kz_arena_strndup(rd->data, norm->p, norm->len);
         if (x->values[x->n_values].value)
             x->n_values++;
     }
 }
 
-static void extract(sx_reader *rd, sx_rec *r, const json_t *o, const kz_stix_pattern *pat,
-                    kz_arena *scratch, kz_buf *norm)
+/* created, modified and vkey; a skimmed record already has them (the main
+ * thread reads them meanwhile), so they are only compared. */
+static void versions_of(sx_reader *rd, sx_rec *r, const json_t *o)
 {
-    kz_arena *a = rd->arena;
     const char *c = json_string_value(json_object_get(o, "created"));
     const char *m = json_string_value(json_object_get(o, "modified"));
     const char *why;
+    kz_time created = 0, modified = 0;
     if (c)
-        kz__stix_ts(c, false, &r->created, &why);
+        kz__stix_ts(c, false, &created, &why);
     if (m)
-        kz__stix_ts(m, false, &r->modified, &why);
-    r->vkey = r->modified ? r->modified : r->created;
+        kz__stix_ts(m, false, &modified, &why);
+    kz_time vkey = modified ? modified : created;
+    if (r->skimmed) {
+        if (created != r->created || modified != r->modified || vkey != r->vkey)
+            invalid(rd, r, "", "its created/modified read differently twice (internal error)");
+    } else {
+        r->created = created;
+        r->modified = modified;
+        r->vkey = vkey;
+    }
     /* The version's text is only reported per object (TAXII's status). */
     if (!rd->im->all_or_nothing)
-        r->version = m ? kz_arena_strdup(a, m) : c ? kz_arena_strdup(a, c) : NULL;
+        r->version = m ? kz_arena_strdup(rd->notes, m) : c ? kz_arena_strdup(rd->notes, c) : NULL;
+}
+
+static void extract(sx_reader *rd, sx_rec *r, const json_t *o, const kz_stix_pattern *pat,
+                    kz_arena *scratch, kz_buf *norm)
+{
+    kz_arena *a = rd->data;
+    versions_of(rd, r, o);
     const char *type = json_string_value(json_object_get(o, "type"));
-    r->type = kz__stix_type_intern(type);
-    if (!r->type)
-        r->type = kz_arena_strdup(a, type);
+    if (r->skimmed) {
+        if (!type || strcmp(type, r->type) != 0)
+            invalid(rd, r, "type", "read differently twice (internal error)");
+    } else {
+        r->type = kz__stix_type_intern(type);
+        if (!r->type)
+            r->type = kz_arena_strdup(a, type);
+    }
+    if (r->bad || !r->type)
+        return;
     r->created_by_ref = str_of(a, o, "created_by_ref");
     r->tlp = kz__stix_tlp_of_refs(json_object_get(o, "object_marking_refs"));
     r->revoked = json_is_true(json_object_get(o, "revoked"));
@@ -229,12 +250,14 @@ static void extract(sx_reader *rd, sx_rec *r, const json_t *o, const kz_stix_pat
     sx_extra *x = kz_arena_alloc(a, sizeof *x);
     if (!x)
         return;
+    memset(x, 0, sizeof *x);
     r->x = x;
     x->name = str_of(a, o, "name");
     x->description = str_of(a, o, "description");
     strings_of(a, o, "labels", &x->labels);
     if (ind) {
         x->t1 = ts_of(o, "valid_from");
+        x->t2 = ts_of(o, "valid_until");
         indicator_values(rd, r, pat, scratch, norm);
     } else if (rep) {
         x->t1 = ts_of(o, "published");
@@ -253,19 +276,21 @@ static void extract(sx_reader *rd, sx_rec *r, const json_t *o, const kz_stix_pat
     }
 }
 
-/* ---- pass 1 ---------------------------------------------------------------- */
+/* ---- full reads ------------------------------------------------------------ */
 
-static void read_one(sx_reader *rd, sx_rec *r, kz_buf *norm)
+void kz__stix_read_one(sx_reader *rd, sx_rec *r, kz_buf *norm)
 {
     const char *p = rd->im->p + r->span.off;
-    r->id = "";
-    r->home = -1;
+    if (!r->skimmed)
+        r->id = "";
     if (p[0] != '{') {
         invalid(rd, r, "", "is not a JSON object");
         return;
     }
     json_error_t je;
-    json_t *o = json_loadb(p, r->span.len, JSON_REJECT_DUPLICATES, &je);
+    json_t *o = kz__stix_json_read(p, r->span.len);
+    if (!o)
+        o = json_loadb(p, r->span.len, JSON_REJECT_DUPLICATES, &je);
     if (!o) {
         char msg[300];
         snprintf(msg, sizeof msg, "is not valid JSON: %s", je.text);
@@ -273,83 +298,327 @@ static void read_one(sx_reader *rd, sx_rec *r, kz_buf *norm)
         return;
     }
     const char *id = json_string_value(json_object_get(o, "id"));
-    if (id && strlen(id) <= 300)
-        r->id = kz_arena_strdup(rd->arena, id);
+    if (r->skimmed) {
+        if (!id || strcmp(id, r->id) != 0)
+            invalid(rd, r, "id", "read differently twice (internal error)");
+    } else if (id && strlen(id) <= 300) {
+        /* Read before planning (the main thread): kept to the end. */
+        r->id = kz_arena_strdup(rd->notes, id);
+    }
     kz_arena scratch;
     kz_arena_init(&scratch);
     kz_stix_pattern *pat = NULL;
     kz_err e = {0};
-    if (kz__stix_validate(o, &scratch, &pat, &e) != 0) {
+    if (r->bad) {
+        /* already reported */
+    } else if (kz__stix_validate(o, &scratch, &pat, &e) != 0) {
         invalid(rd, r, e.field, e.msg);
     } else {
-        r->status = SX_S_STORE;
         extract(rd, r, o, pat, &scratch, norm);
-        if (!r->id || !r->type)
+        if (!r->bad && (!r->id || !r->type))
             invalid(rd, r, "", "out of memory");
     }
     kz_arena_free(&scratch);
     json_decref(o);
 }
 
+/* ---- the readers ----------------------------------------------------------- */
+
+typedef struct sx_sync {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t th[KZ_STIX_READERS];
+} sx_sync;
+
+static void read_chunk(sx_import *im, size_t k, kz_buf *norm)
+{
+    sx_chunk *c = &im->chunks[k];
+    sx_reader rd = {.im = im, .data = &c->data, .notes = &c->notes, .chunk = c};
+    size_t from = k * KZ_STIX_CHUNK, to = from + KZ_STIX_CHUNK;
+    if (to > im->n)
+        to = im->n;
+    for (size_t i = from; i < to; i++)
+        if (!im->recs[i].early)
+            kz__stix_read_one(&rd, &im->recs[i], norm);
+}
+
 static void *reader_run(void *arg)
 {
-    sx_reader *rd = arg;
+    sx_import *im = arg;
+    sx_sync *sy = im->sync;
     kz_buf norm;
     kz_buf_init(&norm);
-    for (size_t i = rd->from; i < rd->to; i++) {
-        sx_rec *r = &rd->im->recs[i];
-        r->index = (long)i;
-        r->span = rd->im->doc.objs[i];
-        read_one(rd, r, &norm);
+    for (;;) {
+        /* A chunk is read once the skim is past it (the skim fills its
+         * records' spans and ids, and reads some of them in full). */
+        /* Nor more than a few chunks ahead of the writer when streaming:
+         * what is read waits in memory until it is stored. */
+        pthread_mutex_lock(&sy->mu);
+        while (im->next_chunk < im->n_chunks &&
+               (im->next_chunk >= im->skimmed ||
+                (im->stream && im->next_chunk >= im->stored + KZ_STIX_AHEAD)))
+            pthread_cond_wait(&sy->cv, &sy->mu);
+        size_t k = im->next_chunk < im->n_chunks ? im->next_chunk++ : SIZE_MAX;
+        pthread_mutex_unlock(&sy->mu);
+        if (k == SIZE_MAX)
+            break;
+        read_chunk(im, k, &norm);
+        pthread_mutex_lock(&sy->mu);
+        im->chunks[k].done = true;
+        pthread_cond_broadcast(&sy->cv);
+        pthread_mutex_unlock(&sy->mu);
     }
     kz_buf_free(&norm);
     return NULL;
 }
 
-/* Pass 1 over all objects, on up to KZ_STIX_READERS threads for a large
- * input (parsing dominates; each object is independent), then the readers'
- * lists joined in input order. */
-#define KZ_STIX_PER_READER 4096
+void kz__stix_chunk_stored(sx_import *im, size_t k)
+{
+    sx_sync *sy = im->sync;
+    if (!sy) {
+        im->stored = k + 1;
+        return;
+    }
+    pthread_mutex_lock(&sy->mu);
+    im->stored = k + 1;
+    pthread_cond_broadcast(&sy->cv);
+    pthread_mutex_unlock(&sy->mu);
+}
 
-static int read_all(sx_import *im, kz_err *err)
+void kz__stix_chunk_wait(sx_import *im, size_t k)
+{
+    sx_sync *sy = im->sync;
+    if (!sy) {
+        /* No reader threads: read it here, in order. */
+        if (!im->chunks[k].done) {
+            kz_buf norm;
+            kz_buf_init(&norm);
+            read_chunk(im, k, &norm);
+            kz_buf_free(&norm);
+            im->chunks[k].done = true;
+        }
+        return;
+    }
+    pthread_mutex_lock(&sy->mu);
+    while (!im->chunks[k].done)
+        pthread_cond_wait(&sy->cv, &sy->mu);
+    pthread_mutex_unlock(&sy->mu);
+}
+
+/* Starts the readers for a large input (parsing dominates and each object
+ * is independent); a small one is read on the calling thread as needed. */
+static void readers_start(sx_import *im)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t nr = im->n / KZ_STIX_PER_READER + 1;
+    /* Streaming, this thread skims and then stores (the slower half): the
+     * readers get the other cores. */
+    if (im->stream && cpus > 1)
+        cpus--;
+    size_t nr = im->n_chunks;
     if (cpus > 0 && nr > (size_t)cpus)
         nr = (size_t)cpus;
     if (nr > KZ_STIX_READERS)
         nr = KZ_STIX_READERS;
-    sx_reader rd[KZ_STIX_READERS];
-    pthread_t th[KZ_STIX_READERS];
-    bool started[KZ_STIX_READERS] = {false};
+    if (nr < 2 && !(im->stream && im->n_chunks > 1))
+        return;
+    sx_sync *sy = kz_arena_alloc(&im->work, sizeof *sy);
+    if (!sy)
+        return;
+    pthread_mutex_init(&sy->mu, NULL);
+    pthread_cond_init(&sy->cv, NULL);
     json_decref(json_object()); /* jansson seeds its hash before the threads */
+    im->sync = sy;
     for (size_t t = 0; t < nr; t++) {
-        memset(&rd[t], 0, sizeof rd[t]);
-        rd[t].im = im;
-        rd[t].from = im->n * t / nr;
-        rd[t].to = im->n * (t + 1) / nr;
-        rd[t].arena = &im->readers[t];
-        kz_arena_init(rd[t].arena);
-        im->n_readers = t + 1;
+        if (pthread_create(&sy->th[im->n_threads], NULL, reader_run, im) != 0)
+            break;
+        im->n_threads++;
     }
-    for (size_t t = 1; t < nr; t++)
-        started[t] = pthread_create(&th[t], NULL, reader_run, &rd[t]) == 0;
-    reader_run(&rd[0]);
-    for (size_t t = 1; t < nr; t++) {
-        if (started[t])
-            pthread_join(th[t], NULL);
-        else
-            reader_run(&rd[t]); /* no thread: do its share here */
+    if (im->n_threads == 0) {
+        pthread_cond_destroy(&sy->cv);
+        pthread_mutex_destroy(&sy->mu);
+        im->sync = NULL;
     }
+}
+
+static void readers_join(sx_import *im)
+{
+    sx_sync *sy = im->sync;
+    if (!sy)
+        return;
+    for (size_t t = 0; t < im->n_threads; t++)
+        pthread_join(sy->th[t], NULL);
+    pthread_cond_destroy(&sy->cv);
+    pthread_mutex_destroy(&sy->mu);
+    im->sync = NULL;
+    im->n_threads = 0;
+}
+
+/* ---- keeping a mapped input from staying resident ------------------------- */
+
+/* Drops the pages of p[0, end) that are whole (a mapped file reads them
+ * back from the page cache if they are needed again). */
+void kz__stix_drop_input(const sx_import *im, size_t end)
+{
+    if (!im->o->input_mapped || end == 0)
+        return;
+    static long page;
+    if (!page)
+        page = sysconf(_SC_PAGESIZE);
+    uintptr_t b = (uintptr_t)im->p, e = b + end;
+    uintptr_t b0 = (b + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+    uintptr_t e0 = e & ~((uintptr_t)page - 1);
+    if (e0 > b0)
+        madvise((void *)b0, e0 - b0, MADV_DONTNEED);
+}
+
+/* The end of chunk k's last object in the input. */
+size_t kz__stix_chunk_end(const sx_import *im, size_t k)
+{
+    size_t last = (k + 1) * KZ_STIX_CHUNK;
+    if (last > im->n)
+        last = im->n;
+    return last ? im->doc.objs[last - 1].off + im->doc.objs[last - 1].len : 0;
+}
+
+/* ---- the skim -------------------------------------------------------------- */
+
+/* Chunks [0, k) are skimmed: the readers may take them. */
+static void skimmed_up_to(sx_import *im, size_t k)
+{
+    sx_sync *sy = im->sync;
+    if (!sy) {
+        im->skimmed = k;
+        return;
+    }
+    pthread_mutex_lock(&sy->mu);
+    im->skimmed = k;
+    pthread_cond_broadcast(&sy->cv);
+    pthread_mutex_unlock(&sy->mu);
+}
+
+/* Types read in full before planning: what the plan needs of them is more
+ * than the skim gives, and they are few. */
+static bool read_early(const char *type)
+{
+    return strcmp(type, "report") == 0 || strcmp(type, "identity") == 0 ||
+           strcmp(type, "sighting") == 0;
+}
+
+static int skim_one(sx_import *im, sx_rec *r)
+{
+    sx_skim sk;
+    const char *p = im->p + r->span.off;
+    if (kz__stix_skim(p, r->span.len, &sk) != 0 || sk.id.len > 300 || sk.type.len > 250)
+        return -1;
+    char type[251];
+    memcpy(type, sk.type.p, sk.type.len);
+    type[sk.type.len] = '\0';
+    if (read_early(type))
+        return -1;
+    const char *why;
+    char ts[64];
+    kz_time c = 0, m = 0;
+    if (sk.created.p) {
+        if (sk.created.len >= sizeof ts)
+            return -1;
+        memcpy(ts, sk.created.p, sk.created.len);
+        ts[sk.created.len] = '\0';
+        if (kz__stix_ts(ts, false, &c, &why) != 0)
+            return -1;
+    }
+    if (sk.modified.p) {
+        if (sk.modified.len >= sizeof ts)
+            return -1;
+        memcpy(ts, sk.modified.p, sk.modified.len);
+        ts[sk.modified.len] = '\0';
+        if (kz__stix_ts(ts, false, &m, &why) != 0)
+            return -1;
+    }
+    r->type = kz__stix_type_intern(type);
+    if (!r->type)
+        r->type = kz_arena_strdup(&im->work, type);
+    r->id = kz_arena_strndup(&im->work, sk.id.p, sk.id.len);
+    if (!r->type || !r->id)
+        return -1;
+    r->created = c;
+    r->modified = m;
+    r->vkey = m ? m : c;
+    r->skimmed = true;
+    return 0;
+}
+
+/* Every record gets its index and span; the id, type and version come from
+ * the skim, or from a full read here when the skim cannot tell or the plan
+ * needs more (reports, identities, sightings). */
+static void skim_all(sx_import *im)
+{
+    kz_buf norm;
+    kz_buf_init(&norm);
+    for (size_t i = 0; i < im->n; i++) {
+        if (i % KZ_STIX_CHUNK == 0 && i) {
+            skimmed_up_to(im, i / KZ_STIX_CHUNK);
+            /* Behind the skim until the readers come (streaming only: a
+             * partial import keeps what it reads to the end anyway). */
+            if (im->stream && i >= (size_t)2 * KZ_STIX_CHUNK)
+                kz__stix_drop_input(im, kz__stix_chunk_end(im, i / KZ_STIX_CHUNK - 2));
+        }
+        sx_rec *r = &im->recs[i];
+        r->index = (long)i;
+        r->span = im->doc.objs[i];
+        r->home = -1;
+        r->tlp = -1;
+        r->status = SX_S_STORE;
+        if (skim_one(im, r) == 0)
+            continue;
+        sx_chunk *c = &im->chunks[i / KZ_STIX_CHUNK];
+        sx_reader rd = {.im = im, .data = &im->work, .notes = &c->notes, .chunk = c};
+        r->skimmed = false;
+        r->early = true;
+        kz__stix_read_one(&rd, r, &norm);
+        if (r->bad) {
+            r->status = SX_S_INVALID;
+            im->n_early_invalid++;
+        }
+    }
+    skimmed_up_to(im, im->n_chunks);
+    kz_buf_free(&norm);
+}
+
+/* ---- joining the messages -------------------------------------------------- */
+
+static long index_of(const kz_err *e)
+{
+    const char *p = strchr(e->field, '[');
+    return p ? strtol(p + 1, NULL, 10) : 0;
+}
+
+/* The readers' lists joined in input order (a chunk's early reads were
+ * noted before its other objects, so each chunk's list is put in order). */
+static int join_list(kz_arena *a, kz_errlist *to, kz_errlist *from)
+{
+    for (size_t i = 1; i < from->n; i++) {
+        kz_err t = from->v[i];
+        long ti = index_of(&t);
+        size_t j = i;
+        for (; j > 0 && index_of(&from->v[j - 1]) > ti; j--)
+            from->v[j] = from->v[j - 1];
+        from->v[j] = t;
+    }
+    for (size_t i = 0; i < from->n && to->n < KZ_MAX_ERRORS; i++)
+        if (kz_errlist_push(a, to, &from->v[i]))
+            return KZ_E_NOMEM;
+    return 0;
+}
+
+static int join_notes(sx_import *im, kz_err *err)
+{
     kz_stix_report *rep = im->rep;
-    for (size_t t = 0; t < nr; t++) {
-        rep->n_invalid += rd[t].n_invalid;
-        for (size_t i = 0; i < rd[t].errors.n && rep->errors.n < KZ_MAX_ERRORS; i++)
-            if (kz_errlist_push(im->a, &rep->errors, &rd[t].errors.v[i]))
-                return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
-        for (size_t i = 0; i < rd[t].warnings.n && rep->warnings.n < KZ_MAX_ERRORS; i++)
-            if (kz_errlist_push(im->a, &rep->warnings, &rd[t].warnings.v[i]))
-                return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
+    rep->n_invalid = 0;
+    for (size_t k = 0; k < im->n_chunks; k++) {
+        sx_chunk *c = &im->chunks[k];
+        rep->n_invalid += c->n_invalid;
+        if (join_list(im->a, &rep->errors, &c->errors) || join_list(im->a, &rep->warnings, &c->warnings))
+            return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
     }
     return 0;
 }
@@ -386,6 +655,55 @@ static void fill_items(sx_import *im)
     }
 }
 
+size_t kz__stix_wait_all(sx_import *im)
+{
+    /* Nothing more will be stored: the readers may go to the end. */
+    if (im->n_chunks)
+        kz__stix_chunk_stored(im, im->n_chunks - 1);
+    size_t bad = 0;
+    for (size_t k = 0; k < im->n_chunks; k++) {
+        kz__stix_chunk_wait(im, k);
+        bad += im->chunks[k].n_invalid;
+    }
+    return bad;
+}
+
+/* Sets up the records and chunks, skims, and starts the readers; a partial
+ * import then waits for every full read. */
+static int read_input(sx_import *im, kz_err *err)
+{
+    im->n = im->doc.n;
+    im->rep->n_objects = im->n;
+    im->stream = im->all_or_nothing;
+    /* The scan read it all; the skim and the readers read it again, in
+     * order, a chunk at a time. */
+    if (im->stream && im->n)
+        kz__stix_drop_input(im, im->doc.objs[im->n - 1].off + im->doc.objs[im->n - 1].len);
+    im->n_chunks = (im->n + KZ_STIX_CHUNK - 1) / KZ_STIX_CHUNK;
+    im->recs = im->n ? kz_arena_alloc(&im->work, im->n * sizeof *im->recs) : NULL;
+    im->chunks = im->n_chunks ? kz_arena_alloc(&im->work, im->n_chunks * sizeof *im->chunks) : NULL;
+    if (im->n && (!im->recs || !im->chunks)) {
+        im->n_chunks = im->n = 0; /* nothing to wait for, list or free */
+        return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
+    }
+    for (size_t k = 0; k < im->n_chunks; k++) {
+        kz_arena_init(&im->chunks[k].data);
+        kz_arena_init(&im->chunks[k].notes);
+    }
+    readers_start(im);
+    skim_all(im);
+    if (!im->stream) {
+        kz__stix_wait_all(im);
+        readers_join(im);
+        for (size_t i = 0; i < im->n; i++)
+            if (im->recs[i].bad)
+                im->recs[i].status = SX_S_INVALID;
+    }
+    if (index_records(im) != 0)
+        return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
+    return 0;
+}
+
 int kz_stix_import(kz_store *st, const char *p, size_t n, const kz_stix_import_opts *opts,
                    bool all_or_nothing, kz_arena *a, kz_stix_report *rep, kz_err *err)
 {
@@ -396,7 +714,7 @@ int kz_stix_import(kz_store *st, const char *p, size_t n, const kz_stix_import_o
         return kz_fail(err, KZ_E_VALUE, "tlp", "default TLP %d is not valid",
                        (int)opts->default_tlp);
     sx_import im = {.st = st, .p = p, .o = opts, .all_or_nothing = all_or_nothing, .a = a,
-                    .rep = rep, .catchall = -1, .now = kz_time_now()};
+                    .rep = rep, .catchall = -1, .ind_event = -1, .now = kz_time_now()};
     kz_arena_init(&im.work);
     int r = kz_store_org_get(st, opts->org_id, &im.work, &im.org, err);
     if (r == KZ_E_NOTFOUND)
@@ -405,27 +723,29 @@ int kz_stix_import(kz_store *st, const char *p, size_t n, const kz_stix_import_o
         r = kz__stix_scan(p, n, &im.work, &im.doc, err);
     if (!r)
         r = check_top(&im, err);
-    if (!r) {
-        im.n = im.doc.n;
-        rep->n_objects = im.n;
-        im.recs = im.n ? kz_arena_alloc(&im.work, im.n * sizeof *im.recs) : NULL;
-        if (im.n && !im.recs)
-            r = kz_fail(err, KZ_E_NOMEM, "", "out of memory");
-    }
     if (!r)
-        r = read_all(&im, err);
-    if (!r && index_records(&im) != 0)
-        r = kz_fail(err, KZ_E_NOMEM, "", "out of memory");
-    if (!r && all_or_nothing && rep->n_invalid)
-        r = kz_fail(err, KZ_E_VALUE, "objects", "%zu of %zu objects are invalid; nothing was stored",
-                    rep->n_invalid, rep->n_objects);
+        r = read_input(&im, err);
+    if (!r && all_or_nothing && im.n_early_invalid)
+        r = KZ_E_VALUE; /* every object is still read below, to list them all */
     if (!r)
         r = kz__stix_import_store(&im, err);
+    /* Whatever happened, the readers finish (their objects' errors are
+     * listed) before the memory they use goes. */
+    size_t n_bad = kz__stix_wait_all(&im);
+    readers_join(&im);
+    int jr = im.chunks ? join_notes(&im, err) : 0;
+    if (!r && jr)
+        r = jr;
+    if (all_or_nothing && n_bad && (!r || r == KZ_E_VALUE))
+        r = kz_fail(err, KZ_E_VALUE, "objects", "%zu of %zu objects are invalid; nothing was stored",
+                    n_bad, rep->n_objects);
     if (!all_or_nothing)
         fill_items(&im);
     json_decref(im.doc.top);
-    for (size_t t = 0; t < im.n_readers; t++)
-        kz_arena_free(&im.readers[t]);
+    for (size_t k = 0; k < im.n_chunks; k++) {
+        kz_arena_free(&im.chunks[k].data);
+        kz_arena_free(&im.chunks[k].notes);
+    }
     kz_arena_free(&im.work);
     return r;
 }

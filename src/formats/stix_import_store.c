@@ -4,19 +4,25 @@
  *
  * - Each object id is new, or a known id (another version, or a duplicate of
  *   a version already here: skipped, not an error).
- * - A report becomes an event (a new version of a known report updates its
- *   event). The new objects a report lists in object_refs belong to it.
+ * - A report becomes an event (a newer version of a known report updates
+ *   its event, stix_versions.c). The new objects a report lists in
+ *   object_refs belong to it.
  * - New objects no report claims go into one catch-all event per import
  *   when any of them is an indicator or the input has no report at all;
  *   otherwise they travel with the input's first report. A new version of a
  *   known object stays in the event of the versions before it.
  * - A new indicator whose pattern is plain comparisons ORed together gives
  *   one kz indicator per observable, in its object's event; stricter
- *   markings than the event's become the indicator's own TLP.
+ *   markings than the event's become the indicator's own TLP. A newer
+ *   version of a known one updates, adds or deletes them (stix_versions.c).
  * - Identities link to the organisation of the same name (ASCII case
  *   ignored), or become one when asked to and their class is organization.
  * - A new sighting of an indicator becomes a sighting of each kz indicator
  *   made from it.
+ *
+ * The plan (events, claims, duplicates) is made first, from the skim; then
+ * the objects are stored a chunk at a time, in input order, as the readers
+ * finish each chunk.
  */
 #include "stix_int.h"
 
@@ -24,7 +30,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define OBJ_CHUNK 1000
+#define IND_BATCH 10000
 
 /* ---- small helpers --------------------------------------------------------- */
 
@@ -78,7 +84,7 @@ static int nomem(kz_err *err) { return kz_fail(err, KZ_E_NOMEM, "", "out of memo
  * of an object another org brought in starts afresh in this import's events
  * instead of writing into theirs. Remembers the last answer (most objects of
  * an input share one event). */
-static int event_is_ours(sx_import *im, const char *id, bool *ours, kz_err *err)
+int kz__stix_event_is_ours(sx_import *im, const char *id, bool *ours, kz_err *err)
 {
     if (strcmp(im->ours_cache, id) == 0 && im->ours_cache[0]) {
         *ours = im->ours_cache_val;
@@ -98,14 +104,55 @@ static int event_is_ours(sx_import *im, const char *id, bool *ours, kz_err *err)
     return 0;
 }
 
-static int classify(sx_import *im, kz_err *err)
+/* (id, version) pairs stored by this import so far, so that a version
+ * repeated in the input is a duplicate: an open table keyed by the id's
+ * group and the version (linear even when one id comes a million times). */
+typedef struct seen {
+    sx_rec **slot;
+    size_t cap;
+} seen;
+
+static size_t seen_hash(const seen *s, const sx_rec *g, kz_time vkey)
 {
+    uint64_t k[2] = {(uint64_t)(uintptr_t)g, (uint64_t)vkey};
+    return (size_t)kz_hash64(k, sizeof k) & (s->cap - 1);
+}
+
+/* Whether (r's id, r's version) was seen; if not, remembers it. */
+static bool seen_add(seen *s, sx_rec *r)
+{
+    size_t i = seen_hash(s, r->group, r->vkey);
+    for (;; i = (i + 1) & (s->cap - 1)) {
+        sx_rec *t = s->slot[i];
+        if (!t) {
+            s->slot[i] = r;
+            return false;
+        }
+        if (t->group == r->group && t->vkey == r->vkey)
+            return true;
+    }
+}
+
+static int classify(sx_import *im, bool empty, kz_err *err)
+{
+    /* Only ids that come more than once need the table. */
+    seen sn = {NULL, 0};
+    for (size_t i = 0; i < im->n && !sn.cap; i++)
+        if (im->recs[i].status != SX_S_INVALID && im->recs[i].group != &im->recs[i])
+            sn.cap = 16;
+    if (sn.cap) {
+        while (sn.cap < im->n * 2)
+            sn.cap *= 2;
+        if (!(sn.slot = kz_arena_alloc(&im->work, sn.cap * sizeof(sx_rec *))))
+            return nomem(err);
+    }
     for (size_t i = 0; i < im->n; i++) {
         sx_rec *r = &im->recs[i];
         if (r->status == SX_S_INVALID)
             continue;
         kz_stix_known k;
-        int rc = kz_store_stix_lookup(im->st, r->id, r->vkey, &k, err);
+        memset(&k, 0, sizeof k);
+        int rc = empty ? 0 : kz_store_stix_lookup(im->st, r->id, r->vkey, &k, err);
         if (rc)
             return rc;
         sx_rec *g = r->group;
@@ -114,7 +161,7 @@ static int classify(sx_import *im, kz_err *err)
             g->known_max = k.max_vkey;
             memcpy(g->known_event, k.event_id, sizeof g->known_event);
             bool ours = true;
-            if (g->known_event[0] && (rc = event_is_ours(im, g->known_event, &ours, err)))
+            if (g->known_event[0] && (rc = kz__stix_event_is_ours(im, g->known_event, &ours, err)))
                 return rc;
             if (!ours)
                 g->known_event[0] = '\0';
@@ -122,9 +169,8 @@ static int classify(sx_import *im, kz_err *err)
         r->fresh = k.n_versions == 0 && g == r && !r->next_same;
         if (k.has_vkey)
             r->status = SX_S_DUP;
-        for (sx_rec *t = g; r->status == SX_S_STORE && t != r; t = t->next_same)
-            if (t->status == SX_S_STORE && t->vkey == r->vkey)
-                r->status = SX_S_DUP;
+        else if (r->status == SX_S_STORE && sn.cap && (g != r || g->next_same) && seen_add(&sn, r))
+            r->status = SX_S_DUP;
         if (r->status == SX_S_STORE && (!g->latest || r->vkey > g->latest->vkey))
             g->latest = r;
     }
@@ -275,7 +321,7 @@ static int plan_events(sx_import *im, kz_err *err)
         if (g->status == SX_S_INVALID || g->group != g || strcmp(g->type, "report") != 0)
             continue;
         sx_rec *r = speaker(g);
-        int idx, rc;
+        int idx = -1, rc;
         if (g->known_versions && g->known_event[0])
             rc = add_event(im, g->known_event, r, 0, &idx, err);
         else if (g->latest)
@@ -323,108 +369,22 @@ static int plan_events(sx_import *im, kz_err *err)
     return 0;
 }
 
-/* The indicator records that give kz indicators: new ids with plain values. */
-static sx_rec *ind_source(sx_rec *g)
+void kz__stix_fill_indicator(const sx_import *im, const sx_rec *r, kz_tlp event_tlp,
+                             kz_arena *a, kz_indicator *ind)
 {
-    if (g->status == SX_S_INVALID || g->group != g || strcmp(g->type, "indicator") != 0 ||
-        g->known_versions || !g->latest || g->home < 0 || !g->latest->x ||
-        g->latest->x->n_values == 0)
-        return NULL;
-    return g->latest;
-}
-
-/* Decides which kz indicators the import makes (their ids go on the
- * records, for the links and sightings) and lists, per event, the records
- * they come from; the indicators themselves are built a batch at a time
- * when written (write_indicators), so a million of them never sit in memory
- * at once. */
-static int make_indicators(sx_import *im, size_t *count, kz_err *err)
-{
-    for (size_t i = 0; i < im->n; i++) {
-        sx_rec *r = ind_source(&im->recs[i]);
-        if (r)
-            im->events[im->recs[i].home].cap_srcs++;
-    }
-    for (size_t k = 0; k < im->n_events; k++) {
-        sx_event *e = &im->events[k];
-        if (e->cap_srcs && !(e->srcs = kz_arena_alloc(&im->work, e->cap_srcs * sizeof *e->srcs)))
-            return nomem(err);
-    }
-    for (size_t i = 0; i < im->n; i++) {
-        sx_rec *r = ind_source(&im->recs[i]);
-        if (!r)
-            continue;
-        sx_event *e = &im->events[im->recs[i].home];
-        e->srcs[e->n_srcs++] = r;
-        for (size_t k = 0; k < r->x->n_values; k++) {
-            kz_uuid id;
-            kz_uuid_v7(id);
-            if (kz_strlist_push(&im->work, &r->x->ind_ids, id))
-                return nomem(err);
-            (*count)++;
-        }
-    }
-    return 0;
-}
-
-#define IND_BATCH 10000
-
-/* Writes the event's indicators in batches; a new event is stored with its
- * first batch (so a small one is stored in one piece), the rest added. */
-static int write_indicators(sx_import *im, sx_event *e, kz_event *ev_new, kz_err *err)
-{
-    /* One buffer for the whole import, sized for the largest batch. */
-    if (!im->ind_buf && !(im->ind_buf = kz_arena_alloc(&im->work, IND_BATCH * sizeof(kz_indicator))))
-        return nomem(err);
-    kz_indicator *buf = im->ind_buf;
-    kz_arena batch;
-    kz_arena_init(&batch);
-    size_t n = 0;
-    int rc = 0;
-    bool event_done = ev_new == NULL;
-    for (size_t i = 0; !rc && i <= e->n_srcs; i++) {
-        if (i < e->n_srcs) {
-            sx_rec *r = e->srcs[i];
-            kz_strlist tags = {0};
-            tags_of(&batch, &r->x->labels, &tags);
-            char *comment = clip(&batch, r->x->name, KZ_MAX_TEXT, true);
-            /* Never looser than the event: a stricter marking is kept on
-             * the indicator, a looser one gives way to the event's. */
-            kz_tlp own = tlp_or_default(im, r->tlp);
-            for (size_t k = 0; k < r->x->n_values; k++) {
-                kz_indicator *ind = &buf[n++];
-                memset(ind, 0, sizeof *ind);
-                memcpy(ind->id, r->x->ind_ids.v[k], sizeof ind->id);
-                memcpy(ind->event_id, e->id, sizeof ind->event_id);
-                ind->type = r->x->values[k].type;
-                ind->value = (char *)r->x->values[k].value;
-                ind->to_ids = true;
-                ind->comment = comment;
-                ind->first_seen = r->x->t1;
-                ind->tags = tags;
-                ind->tlp = own > e->tlp ? (int)own : -1;
-                ind->distribution = -1;
-                ind->created = r->created ? r->created : im->now;
-                ind->modified = r->modified ? r->modified : ind->created;
-            }
-            /* Flush before a record could overflow the buffer. */
-            if (n + (i + 1 < e->n_srcs ? e->srcs[i + 1]->x->n_values : 0) <= IND_BATCH)
-                continue;
-        }
-        if (!event_done) {
-            ev_new->indicators = buf;
-            ev_new->n_indicators = n;
-            rc = kz_store_event_put(im->st, ev_new, err);
-            event_done = true;
-        } else if (n) {
-            rc = kz_store_indicators_add(im->st, e->id, buf, n, err);
-        }
-        n = 0;
-        kz_arena_free(&batch);
-        kz_arena_init(&batch);
-    }
-    kz_arena_free(&batch);
-    return rc;
+    const sx_extra *x = r->x;
+    tags_of(a, &x->labels, &ind->tags);
+    ind->comment = clip(a, x->name, KZ_MAX_TEXT, true);
+    ind->to_ids = true;
+    ind->first_seen = x->t1;
+    ind->last_seen = x->t2;
+    /* Never looser than the event: a stricter marking is kept on the
+     * indicator, a looser one gives way to the event's. */
+    kz_tlp own = tlp_or_default(im, r->tlp);
+    ind->tlp = own > event_tlp ? (int)own : -1;
+    ind->distribution = -1;
+    ind->created = r->created ? r->created : im->now;
+    ind->modified = r->modified ? r->modified : ind->created;
 }
 
 static int fill_event(sx_import *im, const sx_event *e, kz_event *ev)
@@ -500,20 +460,22 @@ static int write_events(sx_import *im, size_t *made, kz_err *err)
         sx_event *e = &im->events[i];
         int rc = 0;
         if (e->is_new) {
+            /* Stored now, empty: its indicators follow chunk by chunk. */
             kz_event ev;
             if (fill_event(im, e, &ev))
                 return nomem(err);
-            rc = write_indicators(im, e, &ev, err);
+            rc = kz_store_event_put(im->st, &ev, err);
             (*made)++;
-        } else {
-            if (e->report)
-                rc = update_event(im, e, err);
-            if (!rc && e->n_srcs)
-                rc = write_indicators(im, e, NULL, err);
+        } else if (e->report) {
+            rc = update_event(im, e, err);
+            if (!rc)
+                rc = kz__stix_report_version(im, e, err);
         }
         if (rc)
             return rc;
-        if (!kz_strlist_has(&im->rep->events, e->id) &&
+        /* A new event's id is new; only existing ones can repeat (and are
+         * few), so a bundle of many reports is not quadratic here. */
+        if ((e->is_new || !kz_strlist_has(&im->rep->events, e->id)) &&
             kz_strlist_push(im->a, &im->rep->events, e->id))
             return nomem(err);
     }
@@ -522,91 +484,201 @@ static int write_events(sx_import *im, size_t *made, kz_err *err)
 
 /* ---- objects --------------------------------------------------------------- */
 
-typedef struct chunk {
-    kz_stix_obj objs[OBJ_CHUNK];
-    sx_rec *recs[OBJ_CHUNK];
-    size_t offs[OBJ_CHUNK];
-    kz_stix_put_status status[OBJ_CHUNK];
+/* The writer's buffers for one chunk of rows. */
+typedef struct writer {
+    kz_stix_obj objs[KZ_STIX_CHUNK];
+    sx_rec *recs[KZ_STIX_CHUNK];
+    size_t offs[KZ_STIX_CHUNK];
+    kz_stix_put_status status[KZ_STIX_CHUNK];
     size_t n;
     kz_buf text;
-} chunk;
+    size_t stored, dups, inds;
+} writer;
 
-static int flush(sx_import *im, chunk *c, size_t *stored, size_t *dups, kz_err *err)
+static int flush_indicators(sx_import *im, kz_err *err)
 {
-    if (c->n == 0)
+    if (im->n_ind == 0)
         return 0;
-    for (size_t i = 0; i < c->n; i++)
-        if (c->offs[i] != SIZE_MAX)
-            c->objs[i].json = c->text.p + c->offs[i];
-    int rc = kz_store_stix_put(im->st, c->objs, c->n, c->status, err);
-    for (size_t i = 0; !rc && i < c->n; i++) {
-        sx_rec *r = c->recs[i];
-        if (c->status[i] == KZ_STIX_DUPLICATE) {
-            r->status = SX_S_DUP; /* stored by someone else meanwhile */
-            (*dups)++;
-            continue;
-        }
-        (*stored)++;
-        r->seq = c->objs[i].seq;
-        if (r->x && r->x->ind_ids.n)
-            rc = kz_store_stix_map_indicators(im->st, r->seq, &r->x->ind_ids, err);
-    }
-    c->n = 0;
-    kz_buf_reset(&c->text);
+    int rc = kz_store_indicators_add(im->st, im->events[im->ind_event].id, im->ind_buf, im->n_ind,
+                                     err);
+    im->n_ind = 0;
     return rc;
 }
 
-static int write_objects(sx_import *im, size_t *stored, size_t *dups, kz_err *err)
+/* The kz indicators of a new indicator object, into the batch of its event. */
+static int new_indicators(sx_import *im, writer *w, sx_rec *r, kz_arena *a, kz_err *err)
 {
-    chunk *c = kz_arena_alloc(&im->work, sizeof *c);
-    if (!c)
-        return nomem(err);
-    kz_buf_init(&c->text);
+    sx_rec *g = r->group;
+    sx_extra *x = r->x;
     int rc = 0;
-    for (size_t i = 0; !rc && i < im->n; i++) {
+    if (!im->ind_buf && !(im->ind_buf = kz_arena_alloc(&im->work, IND_BATCH * sizeof(kz_indicator))))
+        return nomem(err);
+    if ((im->n_ind && im->ind_event != g->home) || im->n_ind + x->n_values > IND_BATCH)
+        rc = flush_indicators(im, err);
+    if (rc)
+        return rc;
+    im->ind_event = g->home;
+    const sx_event *e = &im->events[g->home];
+    kz_indicator proto;
+    memset(&proto, 0, sizeof proto);
+    kz__stix_fill_indicator(im, r, e->tlp, a, &proto);
+    for (size_t k = 0; k < x->n_values; k++) {
+        kz_indicator *ind = &im->ind_buf[im->n_ind++];
+        *ind = proto;
+        kz_uuid_v7(ind->id);
+        memcpy(ind->event_id, e->id, sizeof ind->event_id);
+        ind->type = x->values[k].type;
+        ind->value = (char *)x->values[k].value;
+        if (kz_strlist_push(a, &x->ind_ids, ind->id))
+            return nomem(err);
+        w->inds++;
+    }
+    return 0;
+}
+
+/* What a stored record means beyond its row: the kz indicators of an
+ * indicator object whose newest version this is. */
+static int map_record(sx_import *im, writer *w, sx_rec *r, kz_arena *a, kz_err *err)
+{
+    sx_rec *g = r->group;
+    if (r != g->latest || !r->x || strcmp(r->type, "indicator") != 0)
+        return 0;
+    if (g->known_versions == 0) /* a revoked one is kept as STIX only */
+        return g->home >= 0 && r->x->n_values && !r->revoked ? new_indicators(im, w, r, a, err)
+                                                             : 0;
+    /* A newer version of one the node has, in an event of the importing org. */
+    if (g->known_event[0] && r->vkey > g->known_max)
+        return kz__stix_indicator_version(im, r, g->known_event, a, err);
+    return 0;
+}
+
+static int add_row(sx_import *im, writer *w, sx_rec *r, kz_err *err)
+{
+    kz_stix_obj *o = &w->objs[w->n];
+    memset(o, 0, sizeof *o);
+    o->id = (char *)r->id;
+    o->type = (char *)r->type;
+    o->spec_version = "2.1";
+    o->created = r->created;
+    o->modified = r->modified;
+    o->vkey = r->vkey;
+    o->created_by_ref = (char *)r->created_by_ref;
+    o->tlp = tlp_or_default(im, r->tlp);
+    memcpy(o->owner_org, im->org.id, sizeof o->owner_org);
+    const char *ev = home_id(im, r->group);
+    if (ev)
+        snprintf(o->event_id, sizeof o->event_id, "%s", ev);
+    o->revoked = r->revoked;
+    static const kz_stix_known never_seen = {.n_versions = 0};
+    o->known = r->fresh ? &never_seen : NULL;
+    o->ind_ids = r->x && r->x->ind_ids.n ? &r->x->ind_ids : NULL;
+    if (!r->span.ws) {
+        /* Already compact: stored straight from the input. */
+        w->offs[w->n] = SIZE_MAX;
+        o->json = (char *)im->p + r->span.off;
+        o->json_len = r->span.len;
+    } else {
+        w->offs[w->n] = w->text.len;
+        if (kz__stix_minify(im->p + r->span.off, r->span.len, &w->text) ||
+            kz_buf_putc(&w->text, '\0'))
+            return nomem(err);
+        o->json_len = w->text.len - w->offs[w->n] - 1;
+    }
+    w->recs[w->n++] = r;
+    return 0;
+}
+
+static int flush_rows(sx_import *im, writer *w, kz_err *err)
+{
+    if (w->n == 0)
+        return 0;
+    for (size_t i = 0; i < w->n; i++)
+        if (w->offs[i] != SIZE_MAX)
+            w->objs[i].json = w->text.p + w->offs[i];
+    int rc = kz_store_stix_put(im->st, w->objs, w->n, w->status, err);
+    for (size_t i = 0; !rc && i < w->n; i++) {
+        sx_rec *r = w->recs[i];
+        if (w->status[i] == KZ_STIX_DUPLICATE) {
+            r->status = SX_S_DUP; /* stored by someone else meanwhile */
+            w->dups++;
+            continue;
+        }
+        w->stored++;
+        r->seq = w->objs[i].seq;
+    }
+    w->n = 0;
+    kz_buf_reset(&w->text);
+    return rc;
+}
+
+/* Stores chunk k: the kz indicators its new indicator objects give, then
+ * its rows (each with the ids of the indicators made from it). */
+static int write_chunk(sx_import *im, writer *w, size_t k, kz_err *err)
+{
+    sx_chunk *c = &im->chunks[k];
+    size_t from = k * KZ_STIX_CHUNK, to = from + KZ_STIX_CHUNK;
+    if (to > im->n)
+        to = im->n;
+    int rc = 0;
+    for (size_t i = from; !rc && i < to; i++) {
         sx_rec *r = &im->recs[i];
         if (r->status == SX_S_DUP)
-            (*dups)++;
-        if (r->status != SX_S_STORE)
+            w->dups++;
+        if (r->status != SX_S_STORE || r->bad)
             continue;
-        kz_stix_obj *o = &c->objs[c->n];
-        memset(o, 0, sizeof *o);
-        o->id = (char *)r->id;
-        o->type = (char *)r->type;
-        o->spec_version = "2.1";
-        o->created = r->created;
-        o->modified = r->modified;
-        o->vkey = r->vkey;
-        o->created_by_ref = (char *)r->created_by_ref;
-        o->tlp = tlp_or_default(im, r->tlp);
-        memcpy(o->owner_org, im->org.id, sizeof o->owner_org);
-        const char *ev = home_id(im, r->group);
-        if (ev)
-            snprintf(o->event_id, sizeof o->event_id, "%s", ev);
-        o->revoked = r->revoked;
-        static const kz_stix_known never_seen = {.n_versions = 0};
-        o->known = r->fresh ? &never_seen : NULL;
-        if (!r->span.ws) {
-            /* Already compact: stored straight from the input. */
-            c->offs[c->n] = SIZE_MAX;
-            o->json = (char *)im->p + r->span.off;
-            o->json_len = r->span.len;
-        } else {
-            c->offs[c->n] = c->text.len;
-            if (kz__stix_minify(im->p + r->span.off, r->span.len, &c->text) ||
-                kz_buf_putc(&c->text, '\0')) {
-                rc = nomem(err);
-                break;
-            }
-            o->json_len = c->text.len - c->offs[c->n] - 1;
-        }
-        c->recs[c->n++] = r;
-        if (c->n == OBJ_CHUNK)
-            rc = flush(im, c, stored, dups, err);
+        rc = map_record(im, w, r, &c->data, err);
+        if (!rc)
+            rc = add_row(im, w, r, err);
     }
     if (!rc)
-        rc = flush(im, c, stored, dups, err);
-    kz_buf_free(&c->text);
+        rc = flush_indicators(im, err);
+    if (!rc)
+        rc = flush_rows(im, w, err);
+    return rc;
+}
+
+/* Once stored, a chunk's full reads are no longer needed (except what the
+ * plan read early and keeps). */
+static void drop_chunk(sx_import *im, size_t k)
+{
+    size_t from = k * KZ_STIX_CHUNK, to = from + KZ_STIX_CHUNK;
+    if (to > im->n)
+        to = im->n;
+    for (size_t i = from; i < to; i++) {
+        sx_rec *r = &im->recs[i];
+        if (!r->early) {
+            r->x = NULL;
+            r->created_by_ref = NULL;
+        }
+    }
+    kz_arena_free(&im->chunks[k].data);
+    kz_arena_init(&im->chunks[k].data);
+    kz__stix_drop_input(im, kz__stix_chunk_end(im, k));
+}
+
+static int write_objects(sx_import *im, size_t *stored, size_t *dups, size_t *inds, kz_err *err)
+{
+    writer *w = kz_arena_alloc(&im->work, sizeof *w);
+    if (!w)
+        return nomem(err);
+    kz_buf_init(&w->text);
+    int rc = 0;
+    for (size_t k = 0; !rc && k < im->n_chunks; k++) {
+        kz__stix_chunk_wait(im, k);
+        /* All or nothing: after an invalid object there is nothing left to
+         * store, only to read (so that every invalid one is listed). */
+        if (im->stream && im->chunks[k].n_invalid)
+            rc = KZ_E_VALUE;
+        if (!rc)
+            rc = write_chunk(im, w, k, err);
+        if (im->stream)
+            drop_chunk(im, k);
+        kz__stix_chunk_stored(im, k);
+    }
+    kz_buf_free(&w->text);
+    *stored = w->stored;
+    *dups = w->dups;
+    *inds += w->inds;
     return rc;
 }
 
@@ -629,36 +701,26 @@ static int sightings(sx_import *im, size_t *count, kz_err *err)
             continue;
         sx_rec *r = g->latest;
         const sx_extra *x = r->x;
-        kz_strlist ids = {0};
-        sx_rec *t = kz__stix_find(im, x->ref);
-        if (t && t->latest && t->latest->x && t->latest->x->ind_ids.n) {
-            ids = t->latest->x->ind_ids;
-        } else {
-            int rc = kz_store_stix_indicators_of(im->st, x->ref, &im->work, &ids, err);
-            if (rc)
-                return rc;
-        }
-        if (ids.n == 0)
+        /* Stored by now when they came in this input too. */
+        kz_indicator *live = NULL;
+        size_t n_live = 0;
+        int lr = kz_store_stix_indicators_live(im->st, x->ref, &im->work, &live, &n_live, err);
+        if (lr)
+            return lr;
+        if (n_live == 0)
             continue;
         kz_uuid org = "";
         for (size_t k = 0; !org[0] && k < x->refs.n; k++)
             org_of_identity(im, x->refs.v[k], org);
         if (!org[0])
             org_of_identity(im, r->created_by_ref, org);
-        for (size_t k = 0; k < ids.n; k++) {
-            kz_indicator ind;
-            kz_err e;
-            int rc = kz_store_indicator_get(im->st, ids.v[k], &im->work, &ind, &e);
-            if (rc == KZ_E_NOTFOUND)
-                continue; /* deleted since it was imported */
-            if (rc) {
-                *err = e;
-                return rc;
-            }
+        for (size_t k = 0; k < n_live; k++) {
+            const kz_indicator *ind = &live[k];
+            int rc;
             kz_sighting s;
             memset(&s, 0, sizeof s);
             kz_uuid_v7(s.id);
-            memcpy(s.indicator_id, ind.id, sizeof s.indicator_id);
+            memcpy(s.indicator_id, ind->id, sizeof s.indicator_id);
             memcpy(s.org_id, org, sizeof s.org_id);
             s.time = x->t1 ? x->t1 : r->created ? r->created : im->now;
             s.count = x->count;
@@ -675,25 +737,41 @@ static int sightings(sx_import *im, size_t *count, kz_err *err)
 
 /* ---- the transaction ------------------------------------------------------- */
 
+/* Is there any STIX object on the node? When not, no id needs a look-up. */
+static int store_empty(sx_import *im, bool *empty, kz_err *err)
+{
+    kz_stix_query q = {.tlp_max = -1, .limit = 1, .meta_only = true, .versions = {.all = true}};
+    kz_stix_obj *rows = NULL;
+    size_t n = 0;
+    int rc = kz_store_stix_list(im->st, &q, &im->work, &rows, &n, NULL, err);
+    *empty = n == 0;
+    return rc;
+}
+
 int kz__stix_import_store(sx_import *im, kz_err *err)
 {
     size_t orgs_made = 0, orgs_linked = 0, inds = 0, events = 0, stored = 0, dups = 0, sights = 0;
     int rc = kz_store_begin(im->st, err);
     if (rc)
         return rc;
-    rc = classify(im, err);
+    bool empty = false;
+    rc = store_empty(im, &empty, err);
+    if (!rc)
+        rc = classify(im, empty, err);
     if (!rc)
         rc = identities(im, &orgs_made, &orgs_linked, err);
     if (!rc)
         rc = plan_events(im, err);
     if (!rc)
-        rc = make_indicators(im, &inds, err);
-    if (!rc)
         rc = write_events(im, &events, err);
     if (!rc)
-        rc = write_objects(im, &stored, &dups, err);
+        rc = write_objects(im, &stored, &dups, &inds, err);
     if (!rc)
         rc = sightings(im, &sights, err);
+    /* Streaming: the last chunks may still be being read; one invalid
+     * object anywhere and nothing is kept. */
+    if (!rc && im->stream && kz__stix_wait_all(im))
+        rc = KZ_E_VALUE;
     if (rc) {
         kz_store_rollback(im->st);
         im->rep->events.n = 0;
@@ -707,9 +785,12 @@ int kz__stix_import_store(sx_import *im, kz_err *err)
     rep->n_stored = stored;
     rep->n_duplicates = dups;
     rep->n_events = events;
-    rep->n_indicators = inds;
+    rep->n_indicators = inds + im->n_ind_created;
     rep->n_sightings = sights;
     rep->n_orgs_created = orgs_made;
     rep->n_orgs_linked = orgs_linked;
+    rep->n_indicators_updated = im->n_ind_updated;
+    rep->n_indicators_deleted = im->n_ind_deleted;
+    rep->n_objects_moved = im->n_moved;
     return 0;
 }

@@ -35,6 +35,28 @@ int kz__stix_scan(const char *p, size_t n, kz_arena *a, sx_doc *out, kz_err *err
 /* Appends p[0..n) without the white space outside strings. */
 int kz__stix_minify(const char *p, size_t n, kz_buf *out);
 
+/* ---- skimming (stix_skim.c) --------------------------------------------- */
+
+typedef struct sx_slice {
+    const char *p; /* NULL = absent */
+    size_t len;
+} sx_slice;
+
+typedef struct sx_skim {
+    sx_slice type, id, created, modified; /* raw string contents, no escapes */
+} sx_skim;
+
+/* The object's type, id, created and modified from its bytes (a span the
+ * scanner accepted). 0, or -1 when the object must be read in full to know
+ * them (escapes, repeated keys, not strings, no type or id). */
+int kz__stix_skim(const char *p, size_t n, sx_skim *out);
+
+/* ---- one object's tree (stix_json.c) ------------------------------------ */
+
+/* The tree json_loadb would build for p[0..n) (a JSON object), or NULL when
+ * the fast reader cannot be sure: then ask json_loadb. */
+json_t *kz__stix_json_read(const char *p, size_t n);
+
 /* ---- types and timestamps (stix_types.c) -------------------------------- */
 
 typedef enum {
@@ -89,7 +111,7 @@ typedef struct sx_value {
 typedef struct sx_extra {
     const char *name, *description;
     kz_strlist labels;
-    kz_time t1, t2;     /* indicator: valid_from; report: published; sighting: first/last seen */
+    kz_time t1, t2;     /* indicator: valid_from/until; report: published; sighting: first/last seen */
     sx_value *values;   /* indicator: its plain observables (any of them matches) */
     size_t n_values;
     kz_strlist refs;    /* report: object_refs; sighting: where_sighted_refs */
@@ -101,7 +123,9 @@ typedef struct sx_extra {
 
 enum { SX_S_INVALID, SX_S_STORE, SX_S_DUP };
 
-/* One object of the input. */
+/* One object of the input. The main thread fills index, span, the skimmed
+ * fields, the group fields and status; a reader thread fills the rest (and
+ * bad) when it reads the object in full. */
 typedef struct sx_rec {
     long index;
     sx_span span;
@@ -111,10 +135,14 @@ typedef struct sx_rec {
     const char *created_by_ref;
     int tlp;             /* from its markings; -1 = none */
     bool revoked;
+    bool skimmed;        /* id, type, created, modified came from the skim */
+    bool early;          /* read in full before planning; x outlives its chunk */
+    bool bad;            /* the full read found it invalid */
     int status;
-    const char *message; /* SX_S_INVALID */
+    const char *message; /* invalid: the reason */
     struct sx_rec *group;     /* the first record of this id in the input */
     struct sx_rec *next_same; /* the next record of this id */
+    struct sx_rec *last_same; /* group-level: the last record of this id so far */
     /* group-level (on the first record of an id) */
     size_t known_versions;    /* on the node before this import */
     kz_time known_max;
@@ -130,6 +158,10 @@ typedef struct sx_rec {
 
 /* Threads that read (parse and validate) a large input in parallel. */
 #define KZ_STIX_READERS 4
+/* Objects per chunk: the unit a reader takes and the writer stores. */
+#define KZ_STIX_CHUNK 4096
+/* How many chunks the readers may be ahead of the writer when streaming. */
+#define KZ_STIX_AHEAD 6
 
 /* An event the import puts objects into. */
 typedef struct sx_event {
@@ -137,9 +169,24 @@ typedef struct sx_event {
     bool is_new;       /* made by this import */
     kz_tlp tlp;
     sx_rec *report;    /* the report it was made from; NULL for the catch-all */
-    sx_rec **srcs;      /* the indicator records whose values become its indicators */
-    size_t n_srcs, cap_srcs;
 } sx_event;
+
+/* A run of KZ_STIX_CHUNK objects as read by one reader: what the full reads
+ * keep until the objects are stored (data, freed then when streaming), and
+ * their messages (kept to the end, joined in input order). */
+typedef struct sx_chunk {
+    kz_arena data, notes;
+    kz_errlist errors, warnings;
+    size_t n_invalid;
+    bool done;
+} sx_chunk;
+
+/* Where one full read puts what it keeps. */
+typedef struct sx_reader {
+    struct sx_import *im;
+    kz_arena *data, *notes;
+    sx_chunk *chunk;
+} sx_reader;
 
 typedef struct sx_import {
     kz_store *st;
@@ -160,15 +207,50 @@ typedef struct sx_import {
     int catchall;       /* index into events, -1 = none */
     kz_time now;
     kz_org org;         /* the importing org */
-    kz_arena readers[KZ_STIX_READERS]; /* pass 1: one per reader thread */
-    kz_indicator *ind_buf; /* pass 2: one batch of indicators being written */
-    size_t n_readers;
     kz_uuid ours_cache; /* the last event asked about, and whether it is org's */
     bool ours_cache_val;
+    /* reading: chunks taken by reader threads, stored in order by the writer */
+    bool stream;        /* store while reading (all or nothing); else read all first */
+    sx_chunk *chunks;
+    size_t n_chunks, next_chunk, n_threads;
+    size_t skimmed;     /* chunks the skim is done with */
+    size_t stored;      /* chunks the writer is done with */
+    void *sync;         /* the readers' lock and signal (stix_import.c) */
+    size_t n_early_invalid; /* found invalid before planning */
+    /* writing */
+    kz_indicator *ind_buf; /* the kz indicators of the chunk being stored */
+    size_t n_ind;
+    int ind_event;      /* the event they go into */
+    size_t n_ind_created, n_ind_updated, n_ind_deleted, n_moved;
 } sx_import;
 
-/* Pass 2: maps and stores the valid records in one transaction. */
+/* Reads one object in full (parse, validate, extract). */
+void kz__stix_read_one(sx_reader *rd, sx_rec *r, kz_buf *norm);
+/* Chunk k read (by a reader thread, or here when there is none). */
+void kz__stix_chunk_wait(sx_import *im, size_t k);
+/* With opts input_mapped: drops the resident pages of the input before
+ * offset end / up to the end of chunk k's objects. */
+void kz__stix_drop_input(const sx_import *im, size_t end);
+size_t kz__stix_chunk_end(const sx_import *im, size_t k);
+/* The writer is done with chunk k (readers may go further). */
+void kz__stix_chunk_stored(sx_import *im, size_t k);
+/* Every chunk read; the number of invalid objects. */
+size_t kz__stix_wait_all(sx_import *im);
+/* Plans, maps and stores the valid records in one transaction. */
 int kz__stix_import_store(sx_import *im, kz_err *err);
+/* A newer version of a known indicator: the kz indicators made from the
+ * earlier versions follow it (updated, deleted, or added) and r->x->ind_ids
+ * lists the live ones (stix_versions.c). */
+int kz__stix_indicator_version(sx_import *im, sx_rec *r, const char *event_id, kz_arena *a,
+                               kz_err *err);
+/* A newer version of a known report: objects it no longer lists lose their
+ * kz indicators in its event, known objects it now lists move into it. */
+int kz__stix_report_version(sx_import *im, sx_event *e, kz_err *err);
+/* Whether an event is the importing org's (remembers the last answer). */
+int kz__stix_event_is_ours(sx_import *im, const char *id, bool *ours, kz_err *err);
+/* kz_indicator fields from an indicator record (shared by new and updated). */
+void kz__stix_fill_indicator(const sx_import *im, const sx_rec *r, kz_tlp event_tlp,
+                             kz_arena *a, kz_indicator *ind);
 /* Record lookup by id (the first record of that id), or NULL. */
 sx_rec *kz__stix_find(const sx_import *im, const char *id);
 /* Pushes a warning or error "object <id>: field: msg" to l (copied into a). */

@@ -188,6 +188,8 @@ typedef struct lookup {
     kz_corr *out;
     size_t cap_hits;
     bool stop;
+    kz_match_hit *scratch; /* index hits, reused across the lookups of one request */
+    size_t scratch_cap;
 } lookup;
 
 static seen_event *event_of(lookup *L, const char *id, const kz_event *known)
@@ -295,13 +297,17 @@ static void parse_mark(const char *tags, int *tlp, int *dist)
 static int forward(lookup *L, const kz_match_index *idx)
 {
     const kz_indicator *ind = L->self;
-    size_t max = 256;
-    kz_match_hit *hits = NULL;
+    size_t max = L->scratch_cap ? L->scratch_cap : 256;
+    kz_match_hit *hits = L->scratch;
     size_t n;
     for (;;) {
-        hits = kz_arena_alloc(&L->r->arena, max * sizeof *hits);
-        if (!hits)
-            return kz_fail(&L->r->err, KZ_E_NOMEM, NULL, "out of memory");
+        if (!hits || max > L->scratch_cap) {
+            hits = kz_arena_alloc(&L->r->arena, max * sizeof *hits);
+            if (!hits)
+                return kz_fail(&L->r->err, KZ_E_NOMEM, NULL, "out of memory");
+            L->scratch = hits;
+            L->scratch_cap = max;
+        }
         n = kz_match_lookup(idx, ind->type, ind->value, strlen(ind->value), hits, max);
         if (n <= max || max >= MAX_LOOKUP_HITS)
             break;
@@ -384,6 +390,44 @@ int kz_corr_indicator(kz_req *r, const kz_indicator *ind, const char *event_id, 
         out->hits = NULL;
         out->n_hits = 0;
     }
+    return rc;
+}
+
+/* ---- counts for a whole event (GET /api/v1/events/{id}) ------------------------- */
+
+int kz_corr_counts(kz_req *r, const char *event_id, const kz_indicator *inds, size_t n,
+                   const bool *skip, long *counts)
+{
+    for (size_t i = 0; i < n; i++)
+        counts[i] = KZ_CORR_NONE;
+    size_t limit = kz_corr_limit(r);
+    const kz_match_index *idx = NULL;
+    int rc = acquire(r, &idx);
+    if (rc < 0)
+        return rc;
+    /* One lookup state for the whole event, so that each other event is
+     * read and judged by the ACL once, however many values it shares. */
+    lookup L = {.r = r, .self_event = event_id};
+    size_t done = 0;
+    for (size_t i = 0; i < n && rc == 0 && done < KZ_CORR_MAX_COUNTED; i++) {
+        const kz_indicator *ind = &inds[i];
+        if ((skip && skip[i]) || ind->type == KZ_IOC_TEXT || !ind->value)
+            continue;
+        done++;
+        if (L.n_ev >= MAX_EVENTS_CHECKED / 2)
+            L.n_ev = 0; /* forget, rather than stop counting */
+        kz_corr c = {.limit = limit};
+        L.self = ind;
+        L.out = &c;
+        L.stop = false;
+        L.cap_hits = 0;
+        if (idx)
+            rc = forward(&L, idx);
+        if (rc == 0)
+            rc = reverse(&L);
+        counts[i] = c.over_correlating ? KZ_CORR_OVER : (long)c.n_events;
+    }
+    kz_match_release(idx);
     return rc;
 }
 

@@ -80,6 +80,57 @@ static json_t *visible_event_json(kz_req *r, const kz_event *ev, const kz_acl_ob
     return kz_json_event(&copy, true);
 }
 
+/* Each visible indicator's correlation count, added to its JSON object:
+ * "correlation_count" (other events the caller may see that share the
+ * value, an address-in-network or a domain relation), or "over_correlating":
+ * true past the node's limit. Values correlation leaves out (free text,
+ * MISP's disable_correlation) and indicators past the first
+ * KZ_CORR_MAX_COUNTED get neither. */
+static int add_correlation_counts(kz_req *r, const kz_event *ev, json_t *j)
+{
+    json_t *arr = json_object_get(j, "indicators");
+    size_t n = json_array_size(arr);
+    if (!n)
+        return 0;
+    kz_strlist off;
+    bool whole = false;
+    int rc = kz_store_misp_uncorrelated(r->st, ev->id, &r->arena, &off, &whole, &r->err);
+    if (rc < 0)
+        return rc;
+    if (whole)
+        return 0;
+    kz_indicator *inds = kz_arena_alloc(&r->arena, n * sizeof *inds);
+    bool *skip = kz_arena_alloc(&r->arena, n * sizeof *skip);
+    long *counts = kz_arena_alloc(&r->arena, n * sizeof *counts);
+    if (!inds || !skip || !counts)
+        return kz_fail(&r->err, KZ_E_NOMEM, NULL, "out of memory");
+    /* The JSON array holds exactly the visible indicators, in order. */
+    size_t k = 0;
+    for (size_t i = 0; i < ev->n_indicators && k < n; i++) {
+        const char *id = json_string_value(json_object_get(json_array_get(arr, k), "id"));
+        if (!id || strcmp(id, ev->indicators[i].id) != 0)
+            continue;
+        inds[k] = ev->indicators[i];
+        skip[k] = kz_strlist_has(&off, ev->indicators[i].id);
+        k++;
+    }
+    if (k != n)
+        return kz_fail(&r->err, KZ_E_INTERNAL, NULL, "event view out of step with its indicators");
+    if ((rc = kz_corr_counts(r, ev->id, inds, n, skip, counts)) < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_array_get(arr, i);
+        int e = 0;
+        if (counts[i] == KZ_CORR_OVER)
+            e = json_object_set_new(o, "over_correlating", json_true());
+        else if (counts[i] >= 0)
+            e = json_object_set_new(o, "correlation_count", json_integer(counts[i]));
+        if (e < 0)
+            return kz_fail(&r->err, KZ_E_NOMEM, NULL, "out of memory");
+    }
+    return 0;
+}
+
 /* Re-reads the event and answers it as GET would. */
 static int answer_event(kz_req *r, const char *id, unsigned status)
 {
@@ -88,7 +139,12 @@ static int answer_event(kz_req *r, const char *id, unsigned status)
     int rc = kz_http_event_load(r, id, true, KZ_ACL_VIEW, &ev, &obj);
     if (rc < 0)
         return rc;
-    return kz_http_ok(r, status, visible_event_json(r, &ev, &obj));
+    json_t *j = visible_event_json(r, &ev, &obj);
+    if (j && (rc = add_correlation_counts(r, &ev, j)) < 0) {
+        json_decref(j);
+        return rc;
+    }
+    return kz_http_ok(r, status, j);
 }
 
 /* After a PATCH: the event as stored now. The change may have hidden it from
@@ -159,7 +215,9 @@ int kz_api_event_get(kz_req *r)
         rc = kz_http_param_uuid(r, 0, "event", id);
     if (rc < 0)
         return rc;
-    return answer_event(r, id, MHD_HTTP_OK);
+    if ((rc = answer_event(r, id, MHD_HTTP_OK)) == 0) /* notifications: audit AMBER+ reads */
+        kz_http_audit_read(r, "event", id, kz_tlp_parse(json_string_value(json_object_get(r->out, "tlp"))));
+    return rc;
 }
 
 int kz_api_event_patch(kz_req *r)
@@ -307,6 +365,7 @@ int kz_api_events_list(kz_req *r)
             }
             if (!kz_acl_allows(&r->who, &obj, KZ_ACL_VIEW, NULL))
                 continue;
+            kz_http_audit_read(r, "event", v[i].id, (int)v[i].tlp); /* notifications: audit */
             if (json_array_append_new(arr, kz_json_event(&v[i], false)) < 0) {
                 json_decref(arr);
                 return kz_fail(&r->err, KZ_E_NOMEM, NULL, "out of memory");

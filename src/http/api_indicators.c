@@ -47,6 +47,7 @@ int kz_api_indicator_get(kz_req *r)
         rc = kz_http_indicator_load(r, KZ_ACL_VIEW, &ind, &ev, &obj);
     if (rc < 0)
         return rc;
+    kz_http_audit_read(r, "indicator", ind.id, ind.tlp > (int)ev.tlp ? ind.tlp : (int)ev.tlp); /* notifications */
     return kz_http_ok(r, MHD_HTTP_OK, kz_json_indicator(&ind));
 }
 

@@ -209,6 +209,7 @@ int kz_api_search(kz_req *r)
             }
             if (!kz_acl_indicator_allows(&r->who, obj, &hits[i].ind, KZ_ACL_VIEW, NULL))
                 continue;
+            kz_http_audit_read(r, "indicator", hits[i].ind.id, hits[i].ind.tlp > (int)hits[i].event.tlp ? hits[i].ind.tlp : (int)hits[i].event.tlp); /* notifications */
             if (json_array_append_new(arr, hit_json(&hits[i])) < 0) {
                 json_decref(arr);
                 return kz_fail(&r->err, KZ_E_NOMEM, NULL, "out of memory");

@@ -173,5 +173,11 @@ int kz_api_stix_import(kz_req *r)
                             (json_int_t)rep.n_sightings, "orgs_created",
                             (json_int_t)rep.n_orgs_created, "warnings",
                             kz_json_errlist(&rep.warnings));
+    /* What newer versions of known objects changed (docs/stix.md). */
+    if (out) {
+        json_object_set_new(out, "indicators_updated", json_integer((json_int_t)rep.n_indicators_updated));
+        json_object_set_new(out, "indicators_deleted", json_integer((json_int_t)rep.n_indicators_deleted));
+        json_object_set_new(out, "objects_moved", json_integer((json_int_t)rep.n_objects_moved));
+    }
     return kz_http_ok(r, MHD_HTTP_CREATED, out);
 }

@@ -23,6 +23,9 @@ typedef struct kz_http_config {
     /* match engine (match_service.c); zero values are the defaults */
     const char *warninglists; /* MISP warninglists folder; NULL = none */
     unsigned match_orgs;      /* org indexes kept in memory (LRU); 0 = 8 */
+    /* federation: HTTPS (tls.c); both PEM files, or neither for plain HTTP */
+    const char *tls_cert;
+    const char *tls_key;
 } kz_http_config;
 
 void kz_http_config_defaults(kz_http_config *cfg);
@@ -86,5 +89,43 @@ const char *kz_index_payload_warninglist(const kz_match_payload *p, size_t *tags
 int kz_warninglists_install(const char *dir, const kz_match_warninglists **out, kz_err *err);
 /* Removes the check and frees the lists (at exit, in tests). */
 void kz_warninglists_uninstall(void);
+
+/* ---- notifications: the webhook dispatcher (webhook_dispatch.c) ----------
+ * One per process, started by `kizuna serve` next to the HTTP server. It
+ * follows the change log with each webhook's cursor and POSTs what the
+ * webhook's org may see, signed, with bounded retries. */
+typedef struct kz_webhook_config {
+    const char *db_path;
+    /* Deliver to (and accept) loopback, private, link-local and other
+     * non-public addresses. Off by default (SSRF); tests and closed
+     * networks turn it on. */
+    bool allow_private;
+    unsigned poll_ms;       /* change-log polling interval; 0 = 1000 */
+    unsigned retry_base_ms; /* first retry delay, doubled each time; 0 = 5000 */
+    unsigned max_attempts;  /* per change, then it is skipped (logged); 0 = 8 */
+    unsigned timeout_s;     /* per POST; 0 = 10 */
+} kz_webhook_config;
+
+int kz_webhook_dispatcher_start(const kz_webhook_config *cfg, kz_err *err);
+void kz_webhook_dispatcher_stop(void);
+/* Whether webhook URLs may point at non-public addresses (the setting above). */
+bool kz_webhook_allow_private(void);
+
+/* Points of contact on the wire (notify_contact.c), shared by the API and
+ * `kizuna contact`. Applies the members of j to c (create: name and a phone
+ * or e-mail are required; otherwise only the members present change),
+ * validating each: phone (+ and 7-15 digits), e-mail, PGP fingerprint (40
+ * hex digits, spaces allowed), languages (BCP 47 tags), timezone (an IANA
+ * name the system knows), escalation (1-99), last_verified (RFC 3339, not
+ * in the future). Unknown members are refused. */
+struct kz_contact;
+struct json_t;
+int kz_contact_json_apply(const struct json_t *j, bool create, kz_arena *a, struct kz_contact *c,
+                          kz_err *err);
+/* The JSON of a contact; stale when last verified before stale_before. */
+struct json_t *kz_contact_json(const struct kz_contact *c, kz_time stale_before);
+/* Contacts not verified for this many days are stale (node meta
+ * "contacts.stale_days", else 180). */
+#define KZ_CONTACT_STALE_DAYS 180
 
 #endif

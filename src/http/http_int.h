@@ -35,6 +35,8 @@ typedef struct kz_http_server {
     uint8_t cursor_key[32];    /* seals page cursors (cursor.c), derived from secret */
     kz_ratelimit *basic_email; /* HTTP Basic attempts per e-mail (auth.c) */
     kz_ratelimit *basic_ip;    /* ... and per client address */
+    /* notifications (notify_*.c): the audit queue and its writer, live streams */
+    struct kz_notify *notify;
 } kz_http_server;
 
 /* ---- one request --------------------------------------------------------- */
@@ -251,6 +253,22 @@ int kz_api_sightings_create(kz_req *r);
 
 int kz_api_search(kz_req *r);
 
+/* ---- federation (api_sync.c; HTTPS in tls.c) ------------------------------ */
+/* Reads cfg->tls_cert / tls_key (both or neither) for the server's life. */
+int kz_http_tls_load(const kz_http_config *cfg, kz_err *err);
+unsigned kz_http_tls_flags(void);                 /* MHD_USE_TLS or 0 */
+struct MHD_OptionItem *kz_http_tls_options(void); /* for MHD_OPTION_ARRAY */
+const char *kz_http_tls_scheme(void);             /* "https" or "http" */
+void kz_http_tls_free(void);
+int kz_api_sync_node(kz_req *r);
+int kz_api_sync_changes(kz_req *r);
+int kz_api_sync_push(kz_req *r);
+/* proposals (api_proposals.c) */
+int kz_api_proposals_create(kz_req *r);
+int kz_api_proposals_list(kz_req *r);
+int kz_api_proposal_accept(kz_req *r);
+int kz_api_proposal_discard(kz_req *r);
+
 /* ---- STIX 2.1 (api_stix.c) ----------------------------------------------- */
 int kz_api_event_stix(kz_req *r);
 int kz_api_stix_import(kz_req *r);
@@ -319,9 +337,100 @@ int kz_corr_indicator(kz_req *r, const kz_indicator *ind, const char *event_id, 
  * over-correlating instead of listed (node meta "misp.correlation_limit",
  * default 20). */
 size_t kz_corr_limit(kz_req *r);
+/* Issue 6, inline counts on GET /api/v1/events/{id}: for each of the first
+ * KZ_CORR_MAX_COUNTED correlatable indicators (not text, not skip[i]; skip
+ * may be NULL), counts[i] = the other events the caller may see that share
+ * it (as kz_corr_indicator counts them), KZ_CORR_OVER when more than the
+ * limit, KZ_CORR_NONE when not counted. */
+#define KZ_CORR_NONE (-2L)
+#define KZ_CORR_OVER (-1L)
+#define KZ_CORR_MAX_COUNTED 2000
+int kz_corr_counts(kz_req *r, const char *event_id, const kz_indicator *inds, size_t n,
+                   const bool *skip, long *counts);
+/* Issue 6, import speed (misp_api_import.c): one MISP event document (text,
+ * len; {"Event":..} or bare) parsed and stored as kz_misp_load +
+ * kz_misp_event_parse + kz_store_misp_event_put would, faster: attachments
+ * read from the text, and a big event streamed (parsed on a second thread
+ * while stored). po may be NULL; me is filled (its arrays in a). */
+int kz_misp_import_text(kz_store *st, const char *text, size_t len,
+                        const kz_misp_import_opts *po, const kz_misp_put_opts *o, kz_arena *a,
+                        kz_misp_event *me, kz_misp_put_result *res, kz_err *err);
 /* Builds the correlation index from the store (every correlatable
  * indicator of every org; visibility is decided per hit). For benchmarks
  * and the server's own rebuilds; *added (if not NULL) counts the entries. */
 int kz_corr_build(kz_store *st, kz_match_index **out, size_t *added, kz_err *err);
+
+/* ---- notifications: contacts, webhooks, event stream, audit -------------
+ * (api_contacts.c, api_webhooks.c, api_stream.c, api_audit.c,
+ * webhook_dispatch.c, notify_*.c) */
+typedef struct kz_notify kz_notify;
+/* Starts the audit writer and the stream ticker (srv->notify). */
+int kz_notify_start(kz_http_server *srv, kz_err *err);
+/* Shutdown, step 1 (before waiting for requests in flight): ends every
+ * event stream so its connection can complete. */
+void kz_notify_quiesce(kz_http_server *srv);
+/* Shutdown, step 2 (after the daemon stopped): writes every queued audit
+ * entry, then stops the threads. */
+void kz_notify_stop(kz_http_server *srv);
+/* Audit (notify_audit.c). request.c calls the first for every request that
+ * succeeded (it records those that are not GET/HEAD, and bulk reads:
+ * exports, TAXII objects); read handlers call the second for each object
+ * they return (only AMBER, AMBER+STRICT and RED are recorded). */
+void kz_http_audit_write(kz_req *r);
+void kz_http_audit_read(kz_req *r, const char *object_type, const char *id, int tlp);
+int kz_api_contacts_list(kz_req *r);
+int kz_api_contacts_create(kz_req *r);
+int kz_api_contact_get(kz_req *r);
+int kz_api_contact_patch(kz_req *r);
+int kz_api_contact_delete(kz_req *r);
+int kz_api_contact_verify(kz_req *r);
+int kz_api_webhooks_list(kz_req *r);
+int kz_api_webhooks_create(kz_req *r);
+int kz_api_webhook_get(kz_req *r);
+int kz_api_webhook_patch(kz_req *r);
+int kz_api_webhook_delete(kz_req *r);
+int kz_api_webhook_deliveries(kz_req *r);
+int kz_api_stream(kz_req *r);
+int kz_api_audit_list(kz_req *r);
+
+
+/* ---- cases: joint incident response (api_cases*.c) ----------------------- */
+/* Loads the {id} (param 0) case and checks action on it through
+ * kz_acl_case_allows: 404 when the caller's org is neither the lead nor
+ * invited or participating, 403 when it is but the action is not allowed.
+ * With KZ_CASE_VIEW and up, the links are cut to what the caller may see. */
+int kz_http_case_load(kz_req *r, kz_case_action action, kz_case *c);
+/* Keeps in c's link lists only the events, indicators and sightings the
+ * caller may see (kz_acl_allows / kz_acl_indicator_allows). */
+int kz_http_case_links_filter(kz_req *r, kz_case *c);
+/* Appends an "action" entry by the caller to the case's timeline (joins
+ * the caller's transaction). */
+int kz_http_case_action(kz_req *r, const char *case_id, const char *text);
+/* Ends the transaction a handler began around a case write (rc: the
+ * write's result): records text (NULL: nothing) as the caller's action and
+ * commits, so the change and its record commit together; or rolls back. */
+int kz_http_case_finish(kz_req *r, const char *case_id, int rc, const char *text);
+int kz_api_cases_list(kz_req *r);
+int kz_api_cases_create(kz_req *r);
+int kz_api_case_get(kz_req *r);
+int kz_api_case_patch(kz_req *r);
+int kz_api_case_transition(kz_req *r);
+int kz_api_case_participants_list(kz_req *r);
+int kz_api_case_invite(kz_req *r);
+int kz_api_case_accept(kz_req *r);
+int kz_api_case_decline(kz_req *r);
+int kz_api_case_tasks_list(kz_req *r);
+int kz_api_case_task_create(kz_req *r);
+int kz_api_case_task_patch(kz_req *r);
+int kz_api_case_timeline_list(kz_req *r);
+int kz_api_case_timeline_add(kz_req *r);
+int kz_api_case_links_list(kz_req *r);
+int kz_api_case_link_add(kz_req *r);
+int kz_api_case_observables_list(kz_req *r);
+int kz_api_case_observable_add(kz_req *r);
+int kz_api_case_observable_promote(kz_req *r);
+int kz_api_case_injects_list(kz_req *r);
+int kz_api_case_inject_add(kz_req *r);
+int kz_api_metrics_response(kz_req *r);
 
 #endif

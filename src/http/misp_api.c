@@ -409,21 +409,6 @@ static bool type_is(const char *want, const kz_indicator *ind, const kz_misp_att
     return strcmp(want, mt) == 0 || strcmp(want, kz_ioc_type_name(ind->type)) == 0;
 }
 
-static bool value_is(const char *want, const kz_indicator *ind, const kz_misp_attr *ma)
-{
-    if (strcmp(want, ind->value) == 0 || (ma && ma->value && strcmp(want, ma->value) == 0))
-        return true;
-    int t = kz_ioc_guess(want, strlen(want));
-    if (t < 0)
-        return false;
-    kz_buf b;
-    kz_buf_init(&b);
-    bool eq = kz_ioc_normalize((kz_ioc_type)t, want, strlen(want), &b, NULL) == 0 &&
-              strcmp(b.p, ind->value) == 0;
-    kz_buf_free(&b);
-    return eq;
-}
-
 bool kz_mf_match_attr(const kz_mf *f, const kz_mev *m, const kz_indicator *ind,
                       const kz_misp_attr *ma)
 {
@@ -451,12 +436,12 @@ bool kz_mf_match_attr(const kz_mf *f, const kz_mev *m, const kz_indicator *ind,
     if (f->values.n) {
         bool any = false;
         for (size_t i = 0; !any && i < f->values.n; i++)
-            any = value_is(f->values.v[i], ind, ma);
+            any = kz_mf_value_is(f->values.v[i], ind, ma);
         if (!any)
             return false;
     }
     for (size_t i = 0; i < f->not_values.n; i++)
-        if (value_is(f->not_values.v[i], ind, ma))
+        if (kz_mf_value_is(f->not_values.v[i], ind, ma))
             return false;
     if (f->uuids.n && !in_list(&f->uuids, ind->id) && !in_list(&f->uuids, m->ev.id))
         return false;

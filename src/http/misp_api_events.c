@@ -67,6 +67,7 @@ int kz_misp_api_event_view(kz_req *r)
     if (rc < 0)
         return rc;
     bool att = flag_query(r, "withAttachments") || flag_query(r, "with_attachments");
+    kz_http_audit_read(r, "event", me.ev.id, (int)me.ev.tlp); /* notifications: audit */
     return kz_http_ok(r, MHD_HTTP_OK, kz_misp_api_event_json(r, &me, att));
 }
 
@@ -78,13 +79,23 @@ int kz_misp_api_event_add(kz_req *r)
         return kz_fail(&r->err, KZ_E_FORBIDDEN, NULL,
                        "your role (%s) may not create events; analysts and up can",
                        kz_role_name(r->who.role));
+    if (r->body.len == 0)
+        return kz_fail(&r->err, KZ_E_INVALID, NULL,
+                       "the request body is empty; send a JSON document");
+    /* As kz_http_body_json, with attachments read from the body itself. */
     json_t *j;
-    int rc = kz_http_body_json(r, &j);
-    if (rc < 0)
+    kz_misp_spans spans;
+    int rc = kz_misp_load(r->body.p, r->body.len, &j, &spans, &r->err);
+    if (rc < 0) {
+        if (r->err.code == 0)
+            r->err.code = rc;
         return rc;
+    }
     kz_misp_event me;
-    rc = kz_misp_event_parse(j, NULL, &r->arena, &me, &r->err);
+    kz_misp_import_opts po = {.default_tlp = -1, .default_distribution = -1, .spans = &spans};
+    rc = kz_misp_event_parse(j, &po, &r->arena, &me, &r->err);
     json_decref(j);
+    kz_misp_spans_free(&spans);
     if (rc < 0)
         return rc;
     bool sync = r->who.role == KZ_ROLE_SYNC;

@@ -71,6 +71,12 @@ kz_mev *kz_mev_get(kz_req *r, kz_mev_cache *c, const char *id, const kz_event *k
                    int64_t seq, const kz_misp_org_ref *orgc);
 
 bool kz_mf_match_event(const kz_mf *f, const kz_mev *m);
+/* restSearch values (misp_api_value.c): a '%' pattern matched as MISP's
+ * LIKE does; and "want is a value of this attribute": as written,
+ * normalised, a pattern, or one part of a composite value. */
+bool kz_mf_is_pattern(const char *want);
+bool kz_mf_like(const char *pattern, const char *value);
+bool kz_mf_value_is(const char *want, const kz_indicator *ind, const kz_misp_attr *ma);
 bool kz_mf_match_attr(const kz_mf *f, const kz_mev *m, const kz_indicator *ind,
                       const kz_misp_attr *ma);
 

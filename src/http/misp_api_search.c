@@ -132,6 +132,41 @@ static kz_search_query base_query(const kz_mf *f)
     return q;
 }
 
+/* Does the request ask for domains and host names only (MISP types domain,
+ * hostname)? Then a pattern ending in a domain needs no scan. */
+static bool names_only(const kz_mf *f)
+{
+    if (!f->types.n)
+        return false;
+    for (size_t i = 0; i < f->types.n; i++)
+        if (strcmp(f->types.v[i], "domain") != 0 && strcmp(f->types.v[i], "hostname") != 0)
+            return false;
+    return true;
+}
+
+/* Pages through a pattern or composite-part search (misp_value_search.c). */
+static int run_value_query(scan *s, const char *v, bool parts)
+{
+    kz_misp_value_query q = {.value = v, .parts = parts, .names_only = names_only(s->f),
+                             .limit = PAGE_ROWS};
+    for (;;) {
+        kz_search_hit *hits;
+        size_t n;
+        int rc = kz_store_misp_value_search(s->r->st, &q, &s->r->arena, &hits, &n, &s->r->err);
+        if (rc == KZ_E_VALUE) {
+            kz_err_clear(&s->r->err);
+            return 0;
+        }
+        for (size_t i = 0; rc == 0 && i < n && !s->stop; i++)
+            rc = candidate(s, NULL, hits[i].event.id, NULL, &hits[i].ind, hits[i].seq, true);
+        if (rc < 0)
+            return rc;
+        if (s->stop || n < q.limit || s->examined >= SCAN_CAP)
+            return 0;
+        q.after_seq = hits[n - 1].seq;
+    }
+}
+
 static int by_values(scan *s)
 {
     kz_buf norm;
@@ -139,17 +174,26 @@ static int by_values(scan *s)
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < s->f->values.n && !s->stop; i++) {
         const char *v = s->f->values.v[i];
+        if (kz_mf_is_pattern(v)) {
+            rc = run_value_query(s, v, false);
+            continue;
+        }
         kz_search_query q = base_query(s->f);
         q.value = v;
         rc = run_query(s, &q, true);
         int t = kz_ioc_guess(v, strlen(v));
-        if (rc == 0 && t >= 0 &&
-            kz_ioc_normalize((kz_ioc_type)t, v, strlen(v), &norm, NULL) == 0 &&
-            strcmp(norm.p, v) != 0) {
+        bool other = t >= 0 && kz_ioc_normalize((kz_ioc_type)t, v, strlen(v), &norm, NULL) == 0 &&
+                     strcmp(norm.p, v) != 0;
+        if (rc == 0 && other) {
             q = base_query(s->f);
             q.value = norm.p;
             rc = run_query(s, &q, true);
         }
+        /* The attributes of which it is one part (filename|sha256, ...). */
+        if (rc == 0)
+            rc = run_value_query(s, v, true);
+        if (rc == 0 && other)
+            rc = run_value_query(s, norm.p, true);
     }
     kz_buf_free(&norm);
     return rc;

@@ -12,6 +12,7 @@
  * callback, which also writes the access-log line.
  */
 #include "http_int.h"
+#include "taxii_int.h" /* TAXII 405 answers */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +168,9 @@ static enum MHD_Result send_early(kz_req *r, int code)
 {
     if (code != KZ_HTTP_E_METHOD)
         return kz_http_send_error(r, code, r->err.field, r->err.msg);
+    /* TAXII (taxii.c): a 405 under /taxii2/ is a TAXII error resource. */
+    if (strncmp(r->path, "/taxii2/", 8) == 0)
+        return kz_taxii_send_405(r);
     json_t *j = json_pack("{s:{s:s,s:s,s:n}}", "error", "code", "method_not_allowed", "message",
                           r->err.msg, "field");
     char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -179,6 +183,8 @@ static enum MHD_Result dispatch(kz_req *r)
 {
     kz_err_clear(&r->err);
     int rc = r->route->fn(r);
+    if (rc >= 0) /* notifications: every successful write is audited */
+        kz_http_audit_write(r);
     if (r->replied)
         return MHD_YES;
     if (rc < 0) {

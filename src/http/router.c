@@ -59,6 +59,16 @@ static const kz_route ROUTES[] = {
 
     {"GET", "/api/v1/search", kz_api_search, 0},
 
+    /* federation (api_sync.c): node record public, feed and push for peers */
+    {"GET", "/api/v1/sync/node", kz_api_sync_node, KZ_ROUTE_PUBLIC},
+    {"GET", "/api/v1/sync/changes", kz_api_sync_changes, 0},
+    {"POST", "/api/v1/sync/push", kz_api_sync_push, KZ_ROUTE_BODY | KZ_ROUTE_BULK},
+    /* proposals (api_proposals.c): others suggest, the creator org decides */
+    {"POST", "/api/v1/events/{id}/proposals", kz_api_proposals_create, KZ_ROUTE_BODY},
+    {"GET", "/api/v1/events/{id}/proposals", kz_api_proposals_list, 0},
+    {"POST", "/api/v1/events/{id}/proposals/{pid}/accept", kz_api_proposal_accept, 0},
+    {"POST", "/api/v1/events/{id}/proposals/{pid}/discard", kz_api_proposal_discard, 0},
+
     /* STIX 2.1 (api_stix.c) */
     {"GET", "/api/v1/events/{id}/stix", kz_api_event_stix, 0},
     {"POST", "/api/v1/stix", kz_api_stix_import, KZ_ROUTE_BODY | KZ_ROUTE_BULK},
@@ -79,6 +89,48 @@ static const kz_route ROUTES[] = {
     {"GET", "/api/v1/export/{format}", kz_api_export, 0},
     {"GET", "/api/v1/export/misp-feed/{file}", kz_api_export_feed, 0},
     {"GET", "/api/v1/indicators/{id}/correlations", kz_api_correlations, 0},
+
+    /* notifications: points of contact, webhooks, event stream, audit
+     * (api_contacts.c, api_webhooks.c, api_stream.c, api_audit.c) */
+    {"GET", "/api/v1/contacts", kz_api_contacts_list, 0},
+    {"POST", "/api/v1/contacts", kz_api_contacts_create, KZ_ROUTE_BODY},
+    {"GET", "/api/v1/contacts/{id}", kz_api_contact_get, 0},
+    {"PATCH", "/api/v1/contacts/{id}", kz_api_contact_patch, KZ_ROUTE_BODY},
+    {"DELETE", "/api/v1/contacts/{id}", kz_api_contact_delete, 0},
+    {"POST", "/api/v1/contacts/{id}/verify", kz_api_contact_verify, 0},
+    {"GET", "/api/v1/webhooks", kz_api_webhooks_list, 0},
+    {"POST", "/api/v1/webhooks", kz_api_webhooks_create, KZ_ROUTE_BODY},
+    {"GET", "/api/v1/webhooks/{id}", kz_api_webhook_get, 0},
+    {"PATCH", "/api/v1/webhooks/{id}", kz_api_webhook_patch, KZ_ROUTE_BODY},
+    {"DELETE", "/api/v1/webhooks/{id}", kz_api_webhook_delete, 0},
+    {"GET", "/api/v1/webhooks/{id}/deliveries", kz_api_webhook_deliveries, 0},
+    {"GET", "/api/v1/stream", kz_api_stream, 0},
+    {"GET", "/api/v1/audit", kz_api_audit_list, 0},
+
+    /* cases: joint incident response (api_cases*.c) */
+    {"GET", "/api/v1/cases", kz_api_cases_list, 0},
+    {"POST", "/api/v1/cases", kz_api_cases_create, KZ_ROUTE_BODY},
+    {"GET", "/api/v1/cases/{id}", kz_api_case_get, 0},
+    {"PATCH", "/api/v1/cases/{id}", kz_api_case_patch, KZ_ROUTE_BODY},
+    {"POST", "/api/v1/cases/{id}/transition", kz_api_case_transition, KZ_ROUTE_BODY},
+    {"GET", "/api/v1/cases/{id}/participants", kz_api_case_participants_list, 0},
+    {"POST", "/api/v1/cases/{id}/participants", kz_api_case_invite, KZ_ROUTE_BODY},
+    {"POST", "/api/v1/cases/{id}/participants/{org_id}/accept", kz_api_case_accept, 0},
+    {"POST", "/api/v1/cases/{id}/participants/{org_id}/decline", kz_api_case_decline, 0},
+    {"GET", "/api/v1/cases/{id}/tasks", kz_api_case_tasks_list, 0},
+    {"POST", "/api/v1/cases/{id}/tasks", kz_api_case_task_create, KZ_ROUTE_BODY},
+    {"PATCH", "/api/v1/cases/{id}/tasks/{task_id}", kz_api_case_task_patch, KZ_ROUTE_BODY},
+    {"GET", "/api/v1/cases/{id}/timeline", kz_api_case_timeline_list, 0},
+    {"POST", "/api/v1/cases/{id}/timeline", kz_api_case_timeline_add, KZ_ROUTE_BODY},
+    {"GET", "/api/v1/cases/{id}/links", kz_api_case_links_list, 0},
+    {"POST", "/api/v1/cases/{id}/links", kz_api_case_link_add, KZ_ROUTE_BODY},
+    {"GET", "/api/v1/cases/{id}/observables", kz_api_case_observables_list, 0},
+    {"POST", "/api/v1/cases/{id}/observables", kz_api_case_observable_add, KZ_ROUTE_BODY},
+    {"POST", "/api/v1/cases/{id}/observables/{observable_id}/promote",
+     kz_api_case_observable_promote, KZ_ROUTE_BODY},
+    {"GET", "/api/v1/cases/{id}/injects", kz_api_case_injects_list, 0},
+    {"POST", "/api/v1/cases/{id}/injects", kz_api_case_inject_add, KZ_ROUTE_BODY},
+    {"GET", "/api/v1/metrics/response", kz_api_metrics_response, 0},
 
     /* TAXII 2.1 server (taxii*.c). Add Objects takes its own media type, so
      * its body is optional to the request layer and checked by the handler. */

@@ -22,12 +22,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "slow_guard.h" /* reliability: header deadline */
 
 #define KZ_DEFAULT_MAX_BODY ((size_t)64 << 20)
 #define KZ_CONN_MEMORY (32u * 1024) /* MHD zeroes it per request: keep it small */
 #define KZ_CONN_LIMIT 4096u
+/* reliability: idle connections cost a descriptor and ~4 KiB each, so the
+ * cap follows the descriptor limit (raised to its hard limit) up to this. */
+#define KZ_CONN_LIMIT_MAX 65536u
+#define KZ_FD_RESERVE 256u
 /* hardening: connections one client address may hold, so a slow client
  * (slowloris) cannot take every slot of KZ_CONN_LIMIT. */
 #define KZ_PER_IP_DEFAULT 64u
@@ -39,6 +46,28 @@
 #define KZ_BASIC_IP_BURST 30u
 /* How long a shutdown waits for requests in flight before cutting them. */
 #define KZ_DRAIN_US (10 * 1000000LL)
+
+/* reliability: raises the soft descriptor limit to the hard one and keeps
+ * KZ_FD_RESERVE of them for the store, logs and outgoing connections. */
+static unsigned conn_limit_from_fds(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return KZ_CONN_LIMIT;
+    if (rl.rlim_cur < rl.rlim_max) {
+        struct rlimit want = {rl.rlim_max, rl.rlim_max};
+        if (want.rlim_cur == RLIM_INFINITY || want.rlim_cur > KZ_CONN_LIMIT_MAX + KZ_FD_RESERVE)
+            want.rlim_cur = KZ_CONN_LIMIT_MAX + KZ_FD_RESERVE;
+        if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+            rl.rlim_cur = want.rlim_cur;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= KZ_CONN_LIMIT_MAX + KZ_FD_RESERVE)
+        return KZ_CONN_LIMIT_MAX;
+    if (rl.rlim_cur <= KZ_FD_RESERVE + 64)
+        return 64;
+    unsigned n = (unsigned)(rl.rlim_cur - KZ_FD_RESERVE);
+    return n;
+}
 
 void kz_http_config_defaults(kz_http_config *cfg)
 {
@@ -153,6 +182,7 @@ static int load_node(kz_http_server *srv, kz_err *err)
 
 static void server_free(kz_http_server *srv)
 {
+    kz_notify_stop(srv); /* notifications: flushes the audit queue */
     kz_match_service_stop(srv);
     kz_ratelimit_free(srv->rl);
     kz_ratelimit_free(srv->basic_email);
@@ -192,6 +222,8 @@ int kz_http_serve(const kz_http_config *cfg, kz_err *err)
     int rc = parse_listen(srv.cfg.listen, &ss, &sslen, err);
     if (rc == 0)
         rc = load_node(&srv, err);
+    if (rc == 0) /* federation: HTTPS (tls.c) */
+        rc = kz_http_tls_load(&srv.cfg, err);
     if (rc == 0 && srv.cfg.rate_per_sec > 0 &&
         !(srv.rl = kz_ratelimit_new(srv.cfg.rate_per_sec, srv.cfg.rate_burst)))
         rc = kz_fail(err, KZ_E_NOMEM, NULL, "out of memory");
@@ -203,8 +235,11 @@ int kz_http_serve(const kz_http_config *cfg, kz_err *err)
         rc = kz_fail(err, KZ_E_NOMEM, NULL, "out of memory");
     if (rc == 0)
         rc = kz_match_service_start(&srv, err);
+    if (rc == 0) /* notifications: audit writer, event streams */
+        rc = kz_notify_start(&srv, err);
     if (rc < 0) {
         server_free(&srv);
+        kz_http_tls_free(); /* federation: HTTPS (tls.c) */
         return rc;
     }
 
@@ -215,30 +250,52 @@ int kz_http_serve(const kz_http_config *cfg, kz_err *err)
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, &old);
+    /* reliability: past a file size limit (ulimit -f) a write fails with
+     * EFBIG and the transaction is refused; SIGXFSZ would kill the node. */
+    signal(SIGXFSZ, SIG_IGN);
+
+    /* reliability: a connection cap that thousands of idle connections
+     * from many addresses cannot exhaust before the descriptors run out,
+     * and a deadline for request headers (slow_guard.c). */
+    unsigned conn_limit = conn_limit_from_fds();
+    kz_slow_guard *guard =
+        kz_slow_guard_new(srv.cfg.timeout_s, kz_http_access, &srv, kz_http_completed, &srv);
+    if (!guard) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        server_free(&srv);
+        kz_http_tls_free(); /* federation: HTTPS (tls.c) */
+        return kz_fail(err, KZ_E_NOMEM, NULL, "out of memory");
+    }
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    flags |= MHD_ALLOW_SUSPEND_RESUME; /* notifications: idle event streams are parked */
     if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
         flags |= MHD_USE_EPOLL;
     else
         flags |= MHD_USE_POLL;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    flags |= kz_http_tls_flags(); /* federation: HTTPS (tls.c) */
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, 0, NULL, NULL, kz_http_access, &srv,
+        flags, 0, NULL, NULL, kz_slow_guard_access, guard,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_TIMEOUT, srv.cfg.timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)KZ_CONN_MEMORY,
-        MHD_OPTION_CONNECTION_LIMIT, KZ_CONN_LIMIT,
+        MHD_OPTION_CONNECTION_LIMIT, conn_limit,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv.cfg.per_ip_connections,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-        MHD_OPTION_NOTIFY_COMPLETED, kz_http_completed, &srv,
+        MHD_OPTION_NOTIFY_COMPLETED, kz_slow_guard_completed, guard,
+        MHD_OPTION_NOTIFY_CONNECTION, kz_slow_guard_connection, guard,
+        MHD_OPTION_ARRAY, kz_http_tls_options(), /* federation: HTTPS (tls.c) */
         MHD_OPTION_END);
     if (!d) {
         int e = errno;
         pthread_sigmask(SIG_SETMASK, &old, NULL);
+        kz_slow_guard_free(guard);
         server_free(&srv);
+        kz_http_tls_free(); /* federation: HTTPS (tls.c) */
         return kz_fail(err, KZ_E_IO, "listen", "cannot listen on %s: %s", srv.cfg.listen,
                        e ? strerror(e) : "libmicrohttpd refused the configuration");
     }
@@ -251,9 +308,9 @@ int kz_http_serve(const kz_http_config *cfg, kz_err *err)
     else
         inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)&ss)->sin6_addr, host, sizeof host);
     if (ss.ss_family == AF_INET6)
-        printf("kizuna: listening on http://[%s]:%u\n", host, port);
+        printf("kizuna: listening on %s://[%s]:%u\n", kz_http_tls_scheme(), host, port);
     else
-        printf("kizuna: listening on http://%s:%u\n", host, port);
+        printf("kizuna: listening on %s://%s:%u\n", kz_http_tls_scheme(), host, port);
     fflush(stdout);
     kz_log(KZ_LOG_INFO,
            "serving %s with %u threads, body limit %zu bytes (bulk routes), %u connections per "
@@ -267,15 +324,18 @@ int kz_http_serve(const kz_http_config *cfg, kz_err *err)
     kz_log(KZ_LOG_INFO, "%s: finishing requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
 
     MHD_socket lfd = MHD_quiesce_daemon(d);
+    kz_notify_quiesce(&srv); /* notifications: end event streams so they drain */
     kz_time deadline = kz_time_now() + KZ_DRAIN_US;
     while (inflight(&srv) > 0 && kz_time_now() < deadline)
         usleep(10000);
     MHD_stop_daemon(d);
+    kz_slow_guard_free(guard);
     if (lfd != MHD_INVALID_SOCKET)
         close(lfd);
     kz_thread_store_close();
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     server_free(&srv);
+    kz_http_tls_free(); /* federation: HTTPS (tls.c) */
     kz_log(KZ_LOG_INFO, "stopped");
     return 0;
 }

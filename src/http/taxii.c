@@ -1,7 +1,8 @@
 /* taxii.c — TAXII 2.1 plumbing and the small resources: discovery, the API
  * root, collections and status. Collections are not stored: they are derived
  * on each request from the caller's place in the sharing model (its own org,
- * and each community its org is in at a TLP ceiling), with UUIDv5 ids, so the
+ * each community its org is in at a TLP ceiling, each sharing group it is a
+ * member of), with UUIDv5 ids, so the
  * same caller always sees the same ids and nothing can drift out of sync with
  * memberships. Which object a collection holds is decided per object through
  * its event, with the same ACL as every other read (kz_taxii_allows).
@@ -100,6 +101,19 @@ json_t *kz_taxii_error_json(const char *code, unsigned http_status, const char *
     json_t *m = json_string(msg && *msg ? msg : title);
     json_object_set_new(j, "description", m ? m : json_string(title));
     return j;
+}
+
+enum MHD_Result kz_taxii_send_405(kz_req *r)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "method %.16s is not allowed on this TAXII endpoint; use %s",
+             r->method, r->allow[0] ? r->allow : "another method");
+    json_t *t = kz_taxii_error_json("method_not_allowed", MHD_HTTP_METHOD_NOT_ALLOWED, msg);
+    char *body = t ? json_dumps(t, JSON_COMPACT) : NULL;
+    json_decref(t);
+    /* kz_http_send_raw adds the Allow header to every 405. */
+    return kz_http_send_raw(r, MHD_HTTP_METHOD_NOT_ALLOWED, KZ_TAXII_MEDIA, body,
+                            body ? strlen(body) : 0);
 }
 
 int kz_taxii_send(kz_req *r, unsigned status, char *body, size_t len, kz_time first,
@@ -204,6 +218,45 @@ int kz_taxii_collections(kz_req *r, kz_taxii_coll **out, size_t *n)
             c->can_write = w;
         }
     }
+    /* Sharing groups the caller's org is a member of (the owner always is):
+     * one collection each, holding the events distributed to that group. */
+    kz_sharing_group *g = NULL;
+    size_t ng = 0;
+    kz_err ge;
+    if (kz_store_sharing_group_list(r->st, &r->arena, &g, &ng, &ge) < 0) {
+        r->err = ge;
+        return ge.code ? ge.code : KZ_E_DB;
+    }
+    size_t members = 0;
+    for (size_t i = 0; i < ng; i++)
+        members += kz_strlist_has(&g[i].member_orgs, r->who.org_id);
+    if (members) {
+        kz_taxii_coll *grown = kz_arena_alloc(&r->arena, (k + members) * sizeof *grown);
+        if (!grown)
+            return kz_fail(&r->err, KZ_E_NOMEM, NULL, "out of memory");
+        memcpy(grown, v, k * sizeof *grown);
+        memset(grown + k, 0, members * sizeof *grown);
+        v = grown;
+    }
+    for (size_t i = 0; i < ng; i++) {
+        if (!kz_strlist_has(&g[i].member_orgs, r->who.org_id))
+            continue;
+        kz_taxii_coll *c = &v[k++];
+        snprintf(name, sizeof name, "sharing-group:%s", g[i].id);
+        coll_id(name, c->id);
+        c->kind = KZ_TAXII_SHARING_GROUP;
+        snprintf(c->group, sizeof c->group, "%s", g[i].id);
+        c->group_orgs = g[i].member_orgs;
+        /* No ceiling of its own: the ACL decides per event and object. */
+        c->ceiling = KZ_TLP_RED;
+        char t[256];
+        snprintf(t, sizeof t, "%.200s (sharing group)", g[i].name ? g[i].name : g[i].id);
+        c->title = kz_arena_strdup(&r->arena, t);
+        snprintf(t, sizeof t, "STIX objects of the events distributed to sharing group %.200s",
+                 g[i].name ? g[i].name : g[i].id);
+        c->description = kz_arena_strdup(&r->arena, t);
+        c->can_write = w;
+    }
     *out = v;
     *n = k;
     return 0;
@@ -296,6 +349,10 @@ bool kz_taxii_allows(kz_taxii_acl *a, const kz_taxii_coll *c, const kz_stix_obj 
         return false;
     if (c->kind == KZ_TAXII_COMMUNITY &&
         ((int)e->ev.tlp > (int)c->ceiling || !in_community(e, c->community)))
+        return false;
+    if (c->kind == KZ_TAXII_SHARING_GROUP &&
+        (e->ev.distribution != KZ_DIST_SHARING_GROUP ||
+         strcmp(e->ev.sharing_group_id, c->group) != 0))
         return false;
     if (!kz_acl_allows(&r->who, &e->obj, KZ_ACL_EXPORT, NULL))
         return false;

@@ -4,9 +4,11 @@
  * the valid ones stored) into one event per collection and org, made on
  * first use with the collection's TLP and distribution, so what a member
  * posts to a community collection is shared with that community exactly as
- * if it had made the event itself. The work is done before the answer, so
- * the status resource is final ("complete") and is stored as written, to be
- * read back at .../status/{id}/ (also after a restart).
+ * if it had made the event itself; what it posts to a sharing-group
+ * collection goes to events with distribution sharing_group. The work is
+ * done before the answer, so the status resource is final ("complete") and
+ * is stored as written, to be read back at .../status/{id}/ (also after a
+ * restart).
  */
 #include "taxii_int.h"
 
@@ -34,6 +36,46 @@ static bool can_publish(const kz_req *r)
     return kz_acl_allows(&r->who, &o, KZ_ACL_PUBLISH, NULL);
 }
 
+/* TLP of what is posted without a marking: the org collection keeps it in
+ * the org (AMBER); a community collection uses its ceiling; a sharing group
+ * AMBER, its members being named as the AMBER recipients. */
+static kz_tlp default_tlp(const kz_taxii_coll *c)
+{
+    return c->kind == KZ_TAXII_COMMUNITY ? c->ceiling : KZ_TLP_AMBER;
+}
+
+static kz_distribution distribution_of(const kz_taxii_coll *c)
+{
+    return c->kind == KZ_TAXII_ORG         ? KZ_DIST_ORG
+           : c->kind == KZ_TAXII_COMMUNITY ? KZ_DIST_COMMUNITY
+                                           : KZ_DIST_SHARING_GROUP;
+}
+
+/* The import makes events of its own for reports; in a sharing-group
+ * collection they must reach the group like the collection's event: the
+ * group and its members as AMBER recipients (same transaction). */
+static int aim_at_group(kz_req *r, const kz_taxii_coll *c, const kz_stix_report *rep,
+                        const char *event_id)
+{
+    for (size_t i = 0; i < rep->events.n; i++) {
+        const char *id = rep->events.v[i];
+        if (strcmp(id, event_id) == 0)
+            continue;
+        kz_event ev;
+        int rc = kz_store_event_get(r->st, id, false, &r->arena, &ev, &r->err);
+        if (rc < 0)
+            return rc;
+        if (ev.distribution != KZ_DIST_SHARING_GROUP || ev.sharing_group_id[0])
+            continue;
+        memcpy(ev.sharing_group_id, c->group, sizeof ev.sharing_group_id);
+        ev.recipient_orgs = c->group_orgs;
+        ev.modified = 0;
+        if ((rc = kz_store_event_update(r->st, &ev, &r->err)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* The event objects posted to c by the caller's org go into: the one
  * remembered in node meta, or a new one. */
 static int collection_event(kz_req *r, const kz_taxii_coll *c, kz_uuid out)
@@ -55,17 +97,21 @@ static int collection_event(kz_req *r, const kz_taxii_coll *c, kz_uuid out)
     ev.title = title;
     ev.threat_level = 4;
     ev.analysis = 0;
-    ev.tlp = c->kind == KZ_TAXII_ORG ? KZ_TLP_AMBER : c->ceiling;
-    ev.distribution = c->kind == KZ_TAXII_ORG ? KZ_DIST_ORG : KZ_DIST_COMMUNITY;
+    ev.tlp = default_tlp(c);
+    ev.distribution = distribution_of(c);
     if (c->kind == KZ_TAXII_COMMUNITY)
         memcpy(ev.community_id, c->community, sizeof ev.community_id);
+    if (c->kind == KZ_TAXII_SHARING_GROUP) {
+        memcpy(ev.sharing_group_id, c->group, sizeof ev.sharing_group_id);
+        ev.recipient_orgs = c->group_orgs;
+    }
     memcpy(ev.creator_org, r->who.org_id, sizeof ev.creator_org);
     memcpy(ev.creator_user, r->who.user_id, sizeof ev.creator_user);
     ev.created = ev.modified = kz_time_now();
-    /* Posting to a community collection is sharing with it, when the
-     * caller's role may publish; else a publisher of the org publishes the
-     * event later, as with any event. */
-    ev.published = c->kind == KZ_TAXII_COMMUNITY && can_publish(r);
+    /* Posting to a community or sharing-group collection is sharing with
+     * it, when the caller's role may publish; else a publisher of the org
+     * publishes the event later, as with any event. */
+    ev.published = c->kind != KZ_TAXII_ORG && can_publish(r);
     ev.published_at = ev.published ? ev.created : 0;
     int rc = kz_store_event_put(r->st, &ev, &r->err);
     if (rc == 0)
@@ -114,22 +160,36 @@ int kz_taxii_objects_add(kz_req *r)
     kz_stix_import_opts o = {
         .org_id = r->who.org_id,
         .user_id = r->who.user_id,
-        .default_tlp = c.kind == KZ_TAXII_ORG ? KZ_TLP_AMBER : c.ceiling,
-        .distribution = c.kind == KZ_TAXII_ORG ? KZ_DIST_ORG : KZ_DIST_COMMUNITY,
+        .default_tlp = default_tlp(&c),
+        .distribution = distribution_of(&c),
         .community_id = c.kind == KZ_TAXII_COMMUNITY ? c.community : NULL,
-        .publish = c.kind == KZ_TAXII_COMMUNITY && can_publish(r),
+        .publish = c.kind != KZ_TAXII_ORG && can_publish(r),
         .create_orgs = false,
         .source = "TAXII",
         .event_id = event_id,
     };
     kz_stix_report rep;
     memset(&rep, 0, sizeof rep);
+    /* A sharing group's report events are aimed at it in the import's
+     * transaction: never visible half-made. */
+    bool group = c.kind == KZ_TAXII_SHARING_GROUP;
+    if (group && (rc = kz_store_begin(r->st, &r->err)) < 0)
+        return rc;
     /* The bundle is parsed object by object, outside kz_json_load: put the
      * same memory budget around it so a hostile body cannot make jansson
      * hold gigabytes. */
     kz_json_budget_begin(r->body.len);
     rc = kz_stix_import(r->st, r->body.p, r->body.len, &o, false, &r->arena, &rep, &r->err);
-    if (kz_json_budget_end())
+    bool over_budget = kz_json_budget_end();
+    if (group) {
+        if (rc == 0 && !over_budget)
+            rc = aim_at_group(r, &c, &rep, event_id);
+        if (rc == 0 && !over_budget)
+            rc = kz_store_commit(r->st, &r->err);
+        else
+            kz_store_rollback(r->st);
+    }
+    if (over_budget)
         rc = kz_fail(&r->err, KZ_E_TOOLARGE, "",
                      "STIX document too complex: parsing its %zu bytes would take more memory "
                      "than the node allows for a document of that size; send it in smaller parts",

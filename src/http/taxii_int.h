@@ -12,12 +12,15 @@
 #define KZ_STIX_MEDIA "application/stix+json;version=2.1"
 #define KZ_TAXII_ROOT "kizuna"
 
-typedef enum { KZ_TAXII_ORG, KZ_TAXII_COMMUNITY } kz_taxii_kind;
+typedef enum { KZ_TAXII_ORG, KZ_TAXII_COMMUNITY, KZ_TAXII_SHARING_GROUP } kz_taxii_kind;
 
 typedef struct kz_taxii_coll {
-    kz_uuid id;           /* UUIDv5: "org:<org>" or "community:<id>:<tlp>" */
+    kz_uuid id;           /* UUIDv5: "org:<org>", "community:<id>:<tlp>" or
+                           * "sharing-group:<id>" */
     kz_taxii_kind kind;
     kz_uuid community;    /* KZ_TAXII_COMMUNITY */
+    kz_uuid group;        /* KZ_TAXII_SHARING_GROUP */
+    kz_strlist group_orgs; /* KZ_TAXII_SHARING_GROUP: its members */
     kz_tlp ceiling;       /* objects and events above it are left out */
     char *title, *description;
     bool can_write;
@@ -49,6 +52,9 @@ int kz_taxii_check_accept(kz_req *r);
 int kz_taxii_send(kz_req *r, unsigned status, char *body, size_t len, kz_time first,
                   kz_time last);
 int kz_taxii_send_json(kz_req *r, unsigned status, json_t *j);
+/* The 405 of a TAXII path (request.c): a TAXII error resource naming the
+ * allowed methods, with the Allow header from r->allow. */
+enum MHD_Result kz_taxii_send_405(kz_req *r);
 /* A TAXII error resource for an error code (reply.c uses it for /taxii2/). */
 json_t *kz_taxii_error_json(const char *code, unsigned http_status, const char *msg);
 

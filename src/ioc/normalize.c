@@ -203,12 +203,24 @@ int kz_ioc_normalize(kz_ioc_type t, const char *in, size_t n, kz_buf *out, kz_er
     }
 
     int rc;
+    char buf[KZ_IOC_MAX];
     if (net && kz_ioc__defanged(s, n)) {
-        char buf[KZ_IOC_MAX];
         size_t m = kz_ioc__refang(s, n, buf);
         rc = dispatch(&c, buf, m, out);
     } else {
         rc = dispatch(&c, s, n, out);
+    }
+    /* Decoding can make a defanged token ("(%2e)" -> "(.)") that the next
+     * normalisation would undo: go on until the value is a fixed point, so
+     * that a stored value normalises to itself. */
+    for (int round = 0; rc == 0 && net && round < 4 && out->len <= sizeof buf &&
+                        kz_ioc__defanged(out->p, out->len);
+         round++) {
+        size_t m = kz_ioc__refang(out->p, out->len, buf);
+        if (m == out->len && memcmp(buf, out->p, m) == 0)
+            break;
+        kz_buf_reset(out);
+        rc = dispatch(&c, buf, m, out);
     }
     if (rc < 0)
         kz_buf_reset(out);

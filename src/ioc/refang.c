@@ -26,6 +26,8 @@ static const struct {
     {"hxxps", "https"}, {"hxxp", "http"}, {"fxps", "ftps"}, {"fxp", "ftp"},
 };
 
+#define MAX_TOKEN 5 /* bytes of the longest bracketed token, "[dot]" */
+
 /* One bracketed token at in[0..n): its length and replacement, or 0. */
 static size_t bracket(const char *in, size_t n, const char **rep)
 {
@@ -78,16 +80,26 @@ size_t kz_ioc__refang(const char *in, size_t n, char *out)
             break;
         }
     }
+    /* Tokens are matched on the output as each closes, not on the input, so
+     * that one undone inside another is seen too ("[[.]]" -> "[.]" -> "."):
+     * a second refang (normalising a normalised value) then changes
+     * nothing. A replacement holds no closing bracket, so it never closes a
+     * token itself, and the output never outgrows the input read so far. */
     while (i < n) {
-        const char *rep;
-        size_t k = bracket(in + i, n - i, &rep);
-        if (k) {
-            size_t r = strlen(rep);
-            memcpy(out + o, rep, r);
-            o += r;
-            i += k;
-        } else {
-            out[o++] = in[i++];
+        char ch = out[o++] = in[i++];
+        if (ch != ']' && ch != ')' && ch != '}')
+            continue;
+        size_t lo = o > MAX_TOKEN ? o - MAX_TOKEN : 0;
+        for (size_t j = o - 1; j-- > lo;) {
+            if (out[j] != '[' && out[j] != '(' && out[j] != '{')
+                continue;
+            const char *rep = NULL;
+            if (bracket(out + j, o - j, &rep) == o - j) {
+                size_t r = strlen(rep);
+                memcpy(out + j, rep, r);
+                o = j + r;
+            }
+            break;
         }
     }
     return o;

@@ -36,6 +36,31 @@ static bool must_escape(unsigned char ch)
     return ch >= 0x80 || ch == ' ' || ch == '"' || ch == '<' || ch == '>' || ch == '`';
 }
 
+/* The character s[*i] stands for after unescaping (an escape of an
+ * unreserved character decodes), advancing *i past it; -1 at the end. */
+static int decoded_at(const char *s, size_t n, size_t *i)
+{
+    if (*i >= n)
+        return -1;
+    int hi, lo;
+    if (s[*i] == '%' && *i + 2 < n && (hi = hexv(s[*i + 1])) >= 0 &&
+        (lo = hexv(s[*i + 2])) >= 0 && unreserved((unsigned char)(hi << 4 | lo))) {
+        *i += 3;
+        return hi << 4 | lo;
+    }
+    return (unsigned char)s[(*i)++];
+}
+
+/* Whether a '%' that starts no escape at s[i] would be followed, in the
+ * output, by two hex digits: it would then read as an escape the next time
+ * ("%%376D" -> "%76D" -> "vD"), so it must be written as "%25". */
+static bool stray_percent_escapes(const char *s, size_t n, size_t i)
+{
+    size_t j = i + 1;
+    int c1 = decoded_at(s, n, &j), c2 = decoded_at(s, n, &j);
+    return c1 >= 0 && c2 >= 0 && hexv((char)c1) >= 0 && hexv((char)c2) >= 0;
+}
+
 /* Appends s with percent-escapes normalised (path, query, user info). */
 static int append_escaped(kz_buf *out, const char *s, size_t n)
 {
@@ -55,7 +80,7 @@ static int append_escaped(kz_buf *out, const char *s, size_t n)
                 *o++ = HEX[lo];
             }
             i += 2;
-        } else if (must_escape(ch)) {
+        } else if (must_escape(ch) || (ch == '%' && stray_percent_escapes(s, n, i))) {
             *o++ = '%';
             *o++ = HEX[ch >> 4];
             *o++ = HEX[ch & 15];

@@ -101,7 +101,7 @@ void kz_sw_lines_task(kz_sw_worker *w, kz_sw_task *t)
             if (bad) {
                 kz_sw_problem(w->out, line, KZ_E_INVALID, "%s: line skipped", bad);
             } else if (header) {
-                header = false; /* the CSV header: compiled into t->start already */
+                /* the CSV header: compiled into t->start already */
             } else if (n) {
                 switch (s->fmt) {
                 case KZ_SWEEP_ZEEK_JSON:
@@ -118,6 +118,9 @@ void kz_sw_lines_task(kz_sw_worker *w, kz_sw_task *t)
             }
         }
         line++;
+        /* The first line is the CSV header even when it was bad (its schema
+         * was compiled from it), as in any later task of the file. */
+        header = false;
         p = nl ? nl + 1 : end;
     }
     w->out->lines = line;

@@ -270,4 +270,210 @@ int kz_key_hash(const uint8_t secret[32], const char *text, uint8_t hash[32], kz
 int kz_password_hash(const char *password, kz_arena *a, char **out, kz_err *err);
 bool kz_password_verify(const char *hash, const char *password);
 
+
+/* ---- cases: joint incident response (case.c, acl_case.c) ---------------
+ * A case is an incident several organisations work on together: a lead org
+ * invites others, who accept or decline; the status moves through a fixed
+ * workflow; tasks, an append-only timeline and links to events, indicators
+ * and sightings hang off it. Wire names: "new" "acknowledged" "in_progress"
+ * "contained" "resolved" "closed"; "invited" "accepted" "declined";
+ * "waiting" "in_progress" "done" "cancelled"; "comment" "action"
+ * "correction". Parsers are exact (lower case) and return -1 when unknown. */
+typedef enum {
+    KZ_CASE_NEW,
+    KZ_CASE_ACKNOWLEDGED,
+    KZ_CASE_IN_PROGRESS,
+    KZ_CASE_CONTAINED,
+    KZ_CASE_RESOLVED,
+    KZ_CASE_CLOSED,
+} kz_case_status;
+#define KZ_CASE_STATUS_COUNT 6
+typedef enum { KZ_PART_INVITED, KZ_PART_ACCEPTED, KZ_PART_DECLINED } kz_participation;
+typedef enum { KZ_TASK_WAITING, KZ_TASK_IN_PROGRESS, KZ_TASK_DONE, KZ_TASK_CANCELLED } kz_task_status;
+typedef enum { KZ_ENTRY_COMMENT, KZ_ENTRY_ACTION, KZ_ENTRY_CORRECTION } kz_entry_kind;
+
+const char *kz_case_status_name(kz_case_status s);
+int kz_case_status_parse(const char *s);
+const char *kz_participation_name(kz_participation p);
+int kz_participation_parse(const char *s);
+const char *kz_task_status_name(kz_task_status s);
+int kz_task_status_parse(const char *s);
+const char *kz_entry_kind_name(kz_entry_kind k);
+int kz_entry_kind_parse(const char *s);
+
+/* The workflow. Pure: true when a case in `from` may move to `to`; otherwise
+ * *why (if not NULL) gets a static sentence saying why not and where it may
+ * go instead. A move out of resolved or closed back to in_progress is a
+ * reopen (kz_case_is_reopen). */
+bool kz_case_transition_valid(kz_case_status from, kz_case_status to, const char **why);
+bool kz_case_is_reopen(kz_case_status from, kz_case_status to);
+/* open = not resolved and not closed. */
+bool kz_case_status_open(kz_case_status s);
+
+/* The Reference Security Incident Taxonomy (RSIT): the 11 classifications
+ * and each one's incident types, as machine-tag values ("intrusions",
+ * "system-compromise"). kz_rsit_valid checks a pair (exact, lower case);
+ * when it is not valid, err (field "category" or "subtype") lists the
+ * choices. kz_rsit_types gives the types of a category (NULL-terminated),
+ * NULL for an unknown one. */
+extern const char *const kz_rsit_categories[]; /* NULL-terminated */
+const char *const *kz_rsit_types(const char *category);
+int kz_rsit_valid(const char *category, const char *subtype, kz_err *err);
+
+typedef struct kz_case_participant {
+    kz_uuid org_id;
+    kz_participation state;
+    kz_time invited_at;
+    kz_uuid invited_by;  /* user */
+    kz_time answered_at; /* 0 while invited */
+    kz_uuid answered_by;
+} kz_case_participant;
+
+#define KZ_CASE_SEVERITY_MIN 1 /* 1 critical, 2 high, 3 medium, 4 low */
+#define KZ_CASE_SEVERITY_MAX 4
+
+typedef struct kz_case {
+    kz_uuid id;
+    char *title;
+    char *description;
+    int severity;
+    kz_tlp tlp;
+    kz_pap pap;
+    char *category; /* RSIT classification */
+    char *subtype;  /* RSIT incident type of that classification */
+    kz_case_status status;
+    kz_uuid lead_org;
+    kz_uuid creator_user;
+    bool drill; /* an exercise: kept out of real statistics */
+    kz_case_participant *participants; /* not the lead */
+    size_t n_participants;
+    kz_strlist events, indicators, sightings; /* linked ids */
+    kz_time created, modified;
+    /* When the case last reached these states (acknowledged: first time);
+     * 0 = never. The metrics are measured from created. */
+    kz_time acknowledged_at, contained_at, resolved_at, closed_at;
+} kz_case;
+
+typedef struct kz_case_task {
+    kz_uuid id;
+    kz_uuid case_id;
+    char *title;
+    char *description;
+    kz_uuid org_id;  /* assigned org: the lead or a participant */
+    kz_uuid user_id; /* "" = anyone of the org */
+    kz_time due;     /* 0 = no due date */
+    kz_task_status status;
+    kz_uuid created_by;
+    kz_time created, modified;
+} kz_case_task;
+/* A task is overdue when it has a due date before now and is waiting or
+ * in progress. */
+bool kz_case_task_overdue(const kz_case_task *t, kz_time now);
+
+typedef struct kz_case_entry {
+    int64_t seq;
+    kz_uuid id;
+    kz_uuid case_id;
+    kz_entry_kind kind;
+    char *text;
+    kz_uuid corrects; /* correction: the earlier entry it corrects; else "" */
+    int tlp;          /* -1 = the case's; else at least as strict */
+    kz_uuid org_id, user_id;
+    kz_time at;
+} kz_case_entry;
+
+typedef struct kz_case_transition {
+    kz_case_status from, to;
+    bool reopen;
+    char *note;
+    kz_uuid org_id, user_id;
+    kz_time at;
+} kz_case_transition;
+
+typedef struct kz_case_inject {
+    kz_uuid id;
+    kz_uuid case_id;
+    kz_time at; /* when it is due */
+    char *text;
+    bool delivered;
+    kz_time delivered_at;
+    kz_uuid created_by;
+    kz_time created;
+} kz_case_inject;
+
+typedef struct kz_case_observable {
+    kz_uuid id;
+    kz_uuid case_id;
+    kz_ioc_type type;
+    char *value; /* normalised */
+    char *comment;
+    kz_uuid org_id, user_id;
+    kz_time added;
+    kz_uuid indicator_id; /* "" until promoted */
+} kz_case_observable;
+
+/* Access to cases (acl_case.c): the one decision every case egress path
+ * calls. Only the lead org and orgs that accepted see a case; an invited
+ * org sees its summary (to decide), a declined one nothing. Inside a case,
+ * an entry marked stricter than the case at AMBER+STRICT or RED is only
+ * for the org that wrote it and the lead. Roles: read_only views; analyst,
+ * publisher, org_admin and admin work; sync accounts get nothing. A RED
+ * case is for people: a principal with no user (a webhook) gets nothing. */
+typedef enum { KZ_CASE_ROLE_NONE, KZ_CASE_ROLE_INVITED, KZ_CASE_ROLE_PARTICIPANT, KZ_CASE_ROLE_LEAD } kz_case_role;
+typedef enum {
+    KZ_CASE_SUMMARY,    /* id, title, severity, TLP, status, lead: invited orgs too */
+    KZ_CASE_VIEW,       /* everything (entries still filtered one by one) */
+    KZ_CASE_CONTRIBUTE, /* comment, add observables and links, update own org's tasks */
+    KZ_CASE_MANAGE,     /* edit, transition, invite, tasks, injects: the lead */
+    KZ_CASE_ANSWER,     /* accept or decline: the invited org */
+} kz_case_action;
+kz_case_role kz_case_role_of(const kz_principal *who, const kz_case *c);
+bool kz_acl_case_allows(const kz_principal *who, const kz_case *c, kz_case_action action,
+                        const char **why);
+bool kz_acl_case_entry_allows(const kz_principal *who, const kz_case *c, const kz_case_entry *e,
+                              const char **why);
+/* A task, a linked object, an inject: visible to whoever may view the case,
+ * injects to participants only once delivered. */
+bool kz_acl_case_inject_allows(const kz_principal *who, const kz_case *c,
+                               const kz_case_inject *inj);
+bool kz_acl_can_create_cases(const kz_principal *who);
+/* May who change this task (status)? The lead, or the assigned org. */
+bool kz_acl_case_task_allows(const kz_principal *who, const kz_case *c, const kz_case_task *t,
+                             const char **why);
+
+/* Response metrics (case_metrics.c), pure: over the cases given (the caller
+ * has applied the ACL and the drill choice) and their tasks. Durations are
+ * µs from created to the milestone; -1 when not reached. Per org: the cases
+ * it leads (their timings) and takes part in, and the overdue tasks
+ * assigned to it. Countries are the lead org's (orgs looked up by id). */
+typedef struct kz_case_timing {
+    const kz_case *c;
+    int64_t to_acknowledge, to_contain, to_resolve;
+    size_t overdue_tasks;
+} kz_case_timing;
+typedef struct kz_case_org_metrics {
+    kz_uuid org_id;
+    const char *name;
+    char country[3];
+    size_t led, participating, open, overdue_tasks;
+    size_t n_ack, n_contain, n_resolve;
+    int64_t sum_ack, sum_contain, sum_resolve; /* mean = sum / n */
+} kz_case_org_metrics;
+typedef struct kz_case_country_count {
+    char country[3];
+    size_t open;
+} kz_case_country_count;
+typedef struct kz_case_metrics {
+    size_t n_cases, n_open, overdue_tasks;
+    size_t open_by_severity[KZ_CASE_SEVERITY_MAX + 1]; /* [1..4] */
+    kz_case_timing *cases;
+    kz_case_org_metrics *orgs;
+    size_t n_orgs;
+    kz_case_country_count *countries; /* open cases by the lead's country */
+    size_t n_countries;
+} kz_case_metrics;
+int kz_case_metrics_compute(const kz_case *cases, size_t n, const kz_case_task *tasks, size_t nt,
+                            const kz_org *orgs, size_t n_orgs, kz_time now, kz_arena *a,
+                            kz_case_metrics *out, kz_err *err);
+
 #endif

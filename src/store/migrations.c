@@ -192,7 +192,9 @@ static const char *const migrations[] = {M1, kz__migration_2_match, kz__migratio
                                          kz__migration_9_notify,
                                          kz__migration_10_taxii_sources,
                                          kz__migration_11_audit,
-                                         kz__migration_12_stix_versions};
+                                         kz__migration_12_stix_versions,
+                                         kz__migration_13_misp_parts /* issue 6 */,
+                                         kz__migration_14_proposals /* federation: relay, proposals */};
 
 static int current_version(kz_store *st, int *v, kz_err *err)
 {
@@ -213,6 +215,9 @@ static int current_version(kz_store *st, int *v, kz_err *err)
         return kz__dberr(st, rc, err, "reading the schema version");
     }
     sqlite3_finalize(s);
+    if (*v < 0) /* a damaged or forged file: never index the migrations with it */
+        return kz_fail(err, KZ_E_DB, "db", "database '%s' has an invalid schema version %d",
+                       st->path, *v);
     return 0;
 }
 

@@ -225,24 +225,78 @@ static int resolve_refs(kz_store *st, kz_misp_event *me, const kz_misp_put_opts 
         if (r)
             return r;
     }
-    for (size_t i = 0; i < me->ev.n_indicators; i++) {
-        kz_misp_attr *ma = &me->attrs[i];
-        for (size_t j = 0; j < ma->n_sightings; j++) {
-            kz_misp_sighting *ms = &ma->sightings[j];
+    return 0;
+}
+
+/* The orgs of attribute i's sightings. */
+static int resolve_sightings(kz_store *st, kz_misp_event *me, size_t i, const kz_misp_put_opts *o,
+                             kz_err *err)
+{
+    kz_misp_attr *ma = &me->attrs[i];
+    for (size_t j = 0; j < ma->n_sightings; j++) {
+        kz_misp_sighting *ms = &ma->sightings[j];
+        ms->s.org_id[0] = 0;
+        if (!ms->org.uuid[0] && !(ms->org.name && *ms->org.name))
+            continue;
+        int r = kz_store_misp_org_resolve(st, &ms->org, o->create_orgs, ms->s.org_id, err);
+        if (r == KZ_E_VALUE && !o->create_orgs) {
+            /* A sighting by an org this node does not know stays anonymous. */
             ms->s.org_id[0] = 0;
-            if (!ms->org.uuid[0] && !(ms->org.name && *ms->org.name))
-                continue;
-            r = kz_store_misp_org_resolve(st, &ms->org, o->create_orgs, ms->s.org_id, err);
-            if (r == KZ_E_VALUE && !o->create_orgs) {
-                /* A sighting by an org this node does not know stays anonymous. */
-                ms->s.org_id[0] = 0;
-                r = 0;
-            }
-            if (r)
-                return r;
+            r = 0;
         }
+        if (r)
+            return r;
     }
     return 0;
+}
+
+/* ---- an event still being parsed (me->progress) ----------------------------
+ * The store writes attribute i as soon as the parser has published it, so
+ * parsing (on another thread) and writing overlap. */
+
+/* How many attributes are complete, waiting until there are more than i or
+ * the parser is done; the parser's error once it failed. */
+static int wait_attrs(kz_misp_event *me, size_t i, size_t *known, kz_err *err)
+{
+    kz_misp_progress *p = me->progress;
+    if (!p) {
+        *known = me->ev.n_indicators;
+        return 0;
+    }
+    pthread_mutex_lock(&p->mu);
+    while (i >= p->ready && !p->done)
+        pthread_cond_wait(&p->cv, &p->mu);
+    *known = p->ready;
+    if (p->done)
+        me->ev.n_indicators = p->ready; /* the parser's count, final */
+    int rc = p->done ? p->rc : 0;
+    if (rc && err)
+        *err = p->err;
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+}
+
+static int wait_done(kz_misp_event *me, kz_err *err)
+{
+    size_t known = 0;
+    int rc = 0;
+    while (me->progress && rc == 0) {
+        size_t i = known;
+        rc = wait_attrs(me, i, &known, err);
+        if (known <= i)
+            break; /* done */
+    }
+    return rc;
+}
+
+static void cancel_parse(kz_misp_event *me)
+{
+    kz_misp_progress *p = me->progress;
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->cancel = true;
+    pthread_mutex_unlock(&p->mu);
 }
 
 typedef struct old_row {
@@ -363,7 +417,10 @@ static int insert_one(kz_store *st, int64_t event_seq, kz_misp_event *me, size_t
     return 0;
 }
 
-static int put_new(kz_store *st, kz_misp_event *me, const char *orgc, kz_arena *a, kz_err *err)
+static int check_shape(const kz_misp_event *me, kz_err *err);
+
+static int put_new(kz_store *st, kz_misp_event *me, const char *orgc, const kz_misp_put_opts *o,
+                   kz_arena *a, kz_err *err)
 {
     kz_event head = me->ev;
     head.indicators = NULL;
@@ -372,13 +429,24 @@ static int put_new(kz_store *st, kz_misp_event *me, const char *orgc, kz_arena *
     int64_t seq = 0;
     if (!r)
         r = kz__event_seq(st, me->ev.id, &seq, err);
-    int64_t *indseq = me->ev.n_indicators
-                          ? kz_arena_alloc(a, me->ev.n_indicators * sizeof *indseq)
-                          : NULL;
-    if (!r && me->ev.n_indicators && !indseq)
+    size_t cap = me->progress ? me->progress->expected : me->ev.n_indicators;
+    int64_t *indseq = cap ? kz_arena_alloc(a, cap * sizeof *indseq) : NULL;
+    if (!r && cap && !indseq)
         r = kz_fail(err, KZ_E_NOMEM, NULL, "out of memory");
-    for (size_t i = 0; !r && i < me->ev.n_indicators; i++)
-        r = insert_one(st, seq, me, i, &indseq[i], err);
+    size_t known = 0;
+    for (size_t i = 0; !r; i++) {
+        if (i >= known && ((r = wait_attrs(me, i, &known, err)) != 0 || i >= known))
+            break;
+        if (i >= cap) {
+            r = kz_fail(err, KZ_E_INTERNAL, NULL, "MISP event grew past its reserved room");
+            break;
+        }
+        r = resolve_sightings(st, me, i, o, err);
+        if (!r)
+            r = insert_one(st, seq, me, i, &indseq[i], err);
+    }
+    if (!r && me->progress)
+        r = check_shape(me, err);
     if (!r)
         r = write_rest(st, seq, me, indseq, orgc, false, a, err);
     return r;
@@ -447,12 +515,13 @@ int kz_store_misp_event_put(kz_store *st, kz_misp_event *me, const kz_misp_put_o
         o = &none;
     if (res)
         *res = KZ_MISP_STORED;
-    int r = check_shape(me, err);
-    if (r)
+    int r = me->progress ? 0 : check_shape(me, err);
+    if (!r)
+        r = kz_store_begin(st, err);
+    if (r) {
+        cancel_parse(me);
         return r;
-    r = kz_store_begin(st, err);
-    if (r)
-        return r;
+    }
     kz_arena a;
     kz_arena_init(&a);
     kz_uuid orgc;
@@ -469,6 +538,14 @@ int kz_store_misp_event_put(kz_store *st, kz_misp_event *me, const kz_misp_put_o
     }
     if (!r && exists && !o->replace)
         r = kz_fail(err, KZ_E_CONFLICT, "uuid", "event %s already exists", me->ev.id);
+    /* Replacing is not streamed: the whole event first. */
+    if (!r && exists && me->progress) {
+        r = wait_done(me, err);
+        if (!r)
+            r = check_shape(me, err);
+    }
+    for (size_t i = 0; !r && exists && i < me->ev.n_indicators; i++)
+        r = resolve_sightings(st, me, i, o, err);
     if (!r && exists) {
         kz_time stored = 0;
         r = stored_src_time(st, seq, &stored, err);
@@ -484,10 +561,12 @@ int kz_store_misp_event_put(kz_store *st, kz_misp_event *me, const kz_misp_put_o
                 *res = KZ_MISP_REPLACED;
         }
     } else if (!r) {
-        r = put_new(st, me, orgc, &a, err);
+        r = put_new(st, me, orgc, o, &a, err);
     }
     kz_arena_free(&a);
-    if (r)
+    if (r) {
+        cancel_parse(me);
         return kz__fail_txn(st, r);
+    }
     return kz_store_commit(st, err);
 }

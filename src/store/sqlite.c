@@ -7,6 +7,7 @@
 #include "store_int.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,9 +61,18 @@ static int apply_pragmas(kz_store *st, kz_err *err)
     return 0;
 }
 
+/* SQLite counts every allocation and free under one process-wide mutex
+ * for sqlite3_memory_used(), which kizuna never asks; on the insert path
+ * that lock was a few percent of an import's CPU time. The setting only
+ * takes before SQLite initialises; if something opened a database first,
+ * SQLite refuses it (SQLITE_MISUSE) and simply keeps counting. */
+static pthread_once_t sqlite_config_once = PTHREAD_ONCE_INIT;
+static void sqlite_config(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
 int kz_store_open(const char *path, kz_store **out, kz_err *err)
 {
     *out = NULL;
+    pthread_once(&sqlite_config_once, sqlite_config);
     if (!path || !*path)
         return kz_fail(err, KZ_E_VALUE, "db", "no database path given");
     kz_store *st = calloc(1, sizeof *st);

@@ -159,10 +159,26 @@ static int event_seq_cached(kz_store *st, event_cache *c, const char *id, int64_
 
 static const char SQL_INSERT[] =
     "INSERT INTO stix_objects(id, type, spec_version, created, modified, vkey, date_added,"
-    " is_first, is_last, created_by_ref, tlp, owner_org, event_ref, revoked, json)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+    " is_first, is_last, created_by_ref, tlp, owner_org, event_ref, revoked, json, ind_ids)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 
-static int put_one(kz_store *st, kz_stix_obj *o, kz_time *clock, event_cache *ec,
+/* The kz indicator ids of a version as the JSON array the ind_ids column
+ * holds (ids are UUIDs: nothing to escape); empty when there are none. */
+static void ids_json(const kz_strlist *ids, kz_buf *b)
+{
+    kz_buf_reset(b);
+    if (!ids || ids->n == 0)
+        return;
+    kz_buf_putc(b, '[');
+    for (size_t i = 0; i < ids->n; i++) {
+        kz_buf_puts(b, i ? ",\"" : "\"");
+        kz_buf_puts(b, ids->v[i]);
+        kz_buf_putc(b, '"');
+    }
+    kz_buf_putc(b, ']');
+}
+
+static int put_one(kz_store *st, kz_stix_obj *o, kz_time *clock, event_cache *ec, kz_buf *ids,
                    kz_stix_put_status *status, kz_err *err)
 {
     known_row k;
@@ -223,6 +239,11 @@ static int put_one(kz_store *st, kz_stix_obj *o, kz_time *clock, event_cache *ec
         sqlite3_bind_null(s, 13);
     sqlite3_bind_int(s, 14, o->revoked);
     sqlite3_bind_text(s, 15, o->json, (int)o->json_len, SQLITE_STATIC);
+    ids_json(o->ind_ids, ids);
+    if (ids->len)
+        sqlite3_bind_text(s, 16, ids->p, (int)ids->len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 16);
     int rc = kz__run(st, s);
     if (rc)
         return kz__dberr(st, rc, err, "storing a STIX object");
@@ -247,13 +268,16 @@ int kz_store_stix_put(kz_store *st, kz_stix_obj *objs, size_t n, kz_stix_put_sta
         return r;
     kz_time clock = 0;
     event_cache ec = {.seq = 0};
+    kz_buf ids;
+    kz_buf_init(&ids);
     r = last_added(st, &clock, err);
     for (size_t i = 0; !r && i < n; i++) {
         kz_stix_put_status one = KZ_STIX_DUPLICATE;
-        r = put_one(st, &objs[i], &clock, &ec, &one, err);
+        r = put_one(st, &objs[i], &clock, &ec, &ids, &one, err);
         if (!r && status)
             status[i] = one;
     }
+    kz_buf_free(&ids);
     if (r)
         return kz__fail_txn(st, r);
     return kz_store_commit(st, err);
@@ -630,25 +654,35 @@ int kz_store_stix_delete(kz_store *st, const char *id, const kz_stix_versions *v
 int kz_store_stix_map_indicators(kz_store *st, int64_t stix_seq, const kz_strlist *ind_ids,
                                  kz_err *err)
 {
-    int r = kz_store_begin(st, err);
-    if (r)
-        return r;
-    for (size_t i = 0; !r && i < ind_ids->n; i++) {
-        sqlite3_stmt *s = kz__stmt(
-            st, "INSERT OR IGNORE INTO stix_ind_map(stix_seq, ind_id) VALUES (?1, ?2)", err);
-        if (!s) {
-            r = kz__code(err);
-            break;
-        }
+    if (!ind_ids || ind_ids->n == 0)
+        return 0;
+    kz_buf b;
+    kz_buf_init(&b);
+    ids_json(ind_ids, &b);
+    if (!b.p)
+        return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
+    /* A union with what the row already lists, each id once. */
+    sqlite3_stmt *s = kz__stmt(
+        st,
+        "UPDATE stix_objects SET ind_ids = (SELECT json_group_array(value) FROM"
+        " (SELECT value FROM json_each(ifnull(ind_ids, '[]')) UNION SELECT value FROM json_each(?2)))"
+        " WHERE seq = ?1",
+        err);
+    int r = 0;
+    if (!s) {
+        r = kz__code(err);
+    } else {
         kz__bind_i64(s, 1, stix_seq);
-        kz__bind_text(s, 2, ind_ids->v[i]);
+        sqlite3_bind_text(s, 2, b.p, (int)b.len, SQLITE_STATIC);
         int rc = kz__run(st, s);
         if (rc)
             r = kz__dberr(st, rc, err, "linking a STIX indicator");
+        else if (sqlite3_changes(st->db) == 0)
+            r = kz_fail(err, KZ_E_NOTFOUND, "stix_seq", "no STIX object row %lld",
+                        (long long)stix_seq);
     }
-    if (r)
-        return kz__fail_txn(st, r);
-    return kz_store_commit(st, err);
+    kz_buf_free(&b);
+    return r;
 }
 
 static int list_text(kz_store *st, const char *sql, const char *arg, kz_arena *a,
@@ -667,9 +701,8 @@ int kz_store_stix_indicators_of(kz_store *st, const char *stix_id, kz_arena *a, 
                                 kz_err *err)
 {
     return list_text(st,
-                     "SELECT DISTINCT m.ind_id FROM stix_objects o"
-                     " JOIN stix_ind_map m ON m.stix_seq = o.seq WHERE o.id = ?1"
-                     " ORDER BY m.ind_id",
+                     "SELECT DISTINCT j.value FROM stix_objects o, json_each(o.ind_ids) j"
+                     " WHERE o.id = ?1 AND o.ind_ids IS NOT NULL ORDER BY 1",
                      stix_id, a, out, "reading STIX indicator links", err);
 }
 
@@ -677,10 +710,9 @@ int kz_store_stix_event_mapped(kz_store *st, const char *event_id, kz_arena *a, 
                                kz_err *err)
 {
     return list_text(st,
-                     "SELECT DISTINCT m.ind_id FROM stix_objects o"
-                     " JOIN stix_ind_map m ON m.stix_seq = o.seq"
+                     "SELECT DISTINCT j.value FROM stix_objects o, json_each(o.ind_ids) j"
                      " WHERE o.event_ref = (SELECT seq FROM events WHERE id = ?1)"
-                     " ORDER BY m.ind_id",
+                     " AND o.ind_ids IS NOT NULL ORDER BY 1",
                      event_id, a, out, "reading STIX indicator links", err);
 }
 

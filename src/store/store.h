@@ -11,6 +11,8 @@
 #ifndef KZ_STORE_H
 #define KZ_STORE_H
 
+#include <pthread.h>
+
 #include "model/model.h"
 
 typedef struct kz_store kz_store;
@@ -367,7 +369,25 @@ typedef struct kz_misp_sharing_group {
     size_t n_members;
 } kz_misp_sharing_group;
 
+/* Issue 6, import speed: an event whose attributes are still being parsed
+ * (on another thread) while the store writes the ones that are done. The
+ * parser appends to ev.indicators / attrs, which never move (room for
+ * `expected` was reserved), and publishes how many are complete; it sets
+ * objects, n_objects and warnings when done, and the store sets
+ * ev.n_indicators from ready then. */
+typedef struct kz_misp_progress {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t ready;         /* ev.indicators[0..ready) and attrs[0..ready) are complete */
+    size_t expected;      /* room reserved in both arrays */
+    bool done;            /* the parser finished; rc and err are its result */
+    int rc;
+    kz_err err;
+    bool cancel;          /* set by the store when it gave up: the parser stops */
+} kz_misp_progress;
+
 typedef struct kz_misp_event {
+    kz_misp_progress *progress; /* NULL: complete (the usual case) */
     kz_event ev;          /* with its indicators; ev.creator_org is set by the store */
     kz_misp_attr *attrs;  /* ev.n_indicators of them */
     kz_misp_object *objects;
@@ -418,6 +438,26 @@ int kz_store_misp_event_seq(kz_store *st, const char *id, int64_t *seq, kz_err *
  * id and name go to orgc (may be NULL). */
 int kz_store_misp_attr_get(kz_store *st, int64_t ind_seq, kz_arena *a, kz_misp_attr *out,
                            kz_misp_object *obj, kz_misp_org_ref *orgc, kz_err *err);
+/* Issue 6 (inline correlation counts): the ids of the event's indicators
+ * marked disable_correlation (MISP), and whether the whole event is. */
+int kz_store_misp_uncorrelated(kz_store *st, const char *event_id, kz_arena *a, kz_strlist *ids,
+                               bool *whole_event, kz_err *err);
+/* Issue 6, restSearch values MISP finds and exact search does not
+ * (misp_value_search.c): with parts false, value is a MISP pattern ('%' any
+ * run, '_' one character, ASCII case-insensitive, as MISP's LIKE); with
+ * parts true, composite attributes one of whose parts equals value
+ * (filename|hash, domain|ip, ip|port, typed-text "a|b"). Hits in seq order
+ * after after_seq, at most limit; hit.event holds only the event's id. */
+typedef struct kz_misp_value_query {
+    const char *value;
+    bool parts;
+    bool names_only; /* only domain and hostname rows are wanted: a pattern
+                      * ending in a domain is then a range on the domain index */
+    int64_t after_seq;
+    size_t limit;
+} kz_misp_value_query;
+int kz_store_misp_value_search(kz_store *st, const kz_misp_value_query *q, kz_arena *a,
+                               kz_search_hit **out, size_t *n, kz_err *err);
 /* An indicator's row number (MISP's numeric attribute id) and back. */
 int kz_store_misp_indicator_seq(kz_store *st, const char *id, int64_t *seq, kz_err *err);
 int kz_store_misp_indicator_id(kz_store *st, int64_t seq, kz_uuid out, kz_err *err);
@@ -539,6 +579,9 @@ typedef struct kz_stix_obj {
      * same transaction, with nothing of that id stored since; it saves the
      * second look-up on bulk imports. NULL = look it up. */
     const struct kz_stix_known *known;
+    /* kz_store_stix_put: the kz indicators made from this version (stored
+     * with the row, see kz_store_stix_map_indicators); NULL = none. */
+    const kz_strlist *ind_ids;
 } kz_stix_obj;
 
 /* TAXII's version as a timestamp: vkey, or date_added for an object without
@@ -633,6 +676,15 @@ int kz_store_stix_indicators_of(kz_store *st, const char *stix_id, kz_arena *a, 
 /* The kz indicators of an event that were made from its STIX objects. */
 int kz_store_stix_event_mapped(kz_store *st, const char *event_id, kz_arena *a, kz_strlist *out,
                                kz_err *err);
+/* STIX versions (stix_versions.c, migration 12): the kz indicators made from
+ * any version of a STIX id that still exist, with their values, type and
+ * event; what a newer version of the object updates or deletes. */
+int kz_store_stix_indicators_live(kz_store *st, const char *stix_id, kz_arena *a,
+                                  kz_indicator **out, size_t *n, kz_err *err);
+/* Moves every version of a STIX object, and the live kz indicators made from
+ * it, into another event (a newer report version that now claims it); both
+ * events are touched. */
+int kz_store_stix_move(kz_store *st, const char *stix_id, const char *event_id, kz_err *err);
 
 /* An identity object's organisation: link (replacing any), and look up
  * (KZ_E_NOTFOUND without a message when unlinked). */
@@ -649,5 +701,441 @@ int kz_store_taxii_status_put(kz_store *st, const char *id, const char *org_id, 
 /* KZ_E_NOTFOUND when unknown or pruned. */
 int kz_store_taxii_status_get(kz_store *st, const char *id, kz_arena *a, kz_uuid org_id,
                               char **body, kz_err *err);
+
+/* ---- notifications: points of contact (contacts.c), webhooks (webhooks.c)
+ * and the audit log (audit.c); schema in migration_9_notify.c and
+ * migration_11_audit.c ---------------------------------------------------- */
+
+/* One incident contact of an org (a desk or a person). Validation of the
+ * values (phone, PGP fingerprint, BCP 47 tags, IANA zone) is the caller's. */
+typedef struct kz_contact {
+    kz_uuid id;
+    kz_uuid org_id;
+    char *name;
+    char *phone;           /* 24/7, NULL = none */
+    char *email;           /* 24/7, NULL = none */
+    char *pgp_fingerprint; /* 40 upper-case hex digits, NULL = none */
+    kz_strlist languages;  /* BCP 47 tags */
+    char *timezone;        /* IANA name, NULL = none */
+    int escalation;        /* 1 = call first */
+    kz_time last_verified;
+    kz_time created, modified;
+} kz_contact;
+
+typedef struct kz_contact_filter {
+    const char *org_id;   /* NULL = any */
+    const char *country;  /* the org's country (upper-case alpha-2), NULL = any */
+    kz_time stale_before; /* > 0: only contacts last verified before this */
+} kz_contact_filter;
+
+int kz_store_contact_put(kz_store *st, const kz_contact *c, kz_err *err);
+int kz_store_contact_update(kz_store *st, const kz_contact *c, kz_err *err);
+int kz_store_contact_get(kz_store *st, const char *id, kz_arena *a, kz_contact *out, kz_err *err);
+/* Ordered by org name, escalation, name (at most 10000). */
+int kz_store_contact_list(kz_store *st, const kz_contact_filter *f, kz_arena *a, kz_contact **out,
+                          size_t *n, kz_err *err);
+int kz_store_contact_delete(kz_store *st, const char *id, kz_err *err);
+
+/* A webhook of an org. The secret is kept sealed (secret_box: nonce, MAC
+ * and ciphertext under a key derived from the node secret); the store never
+ * sees it in clear. cursor is the change-log seq delivered up to. */
+typedef struct kz_webhook {
+    kz_uuid id;
+    kz_uuid org_id;
+    char *url;
+    kz_strlist events;   /* "event", "sighting", "case" */
+    uint8_t *secret_box;
+    size_t secret_box_len;
+    bool active;
+    int64_t cursor;
+    int failures;        /* consecutive failed attempts at the change after cursor */
+    kz_time next_attempt;
+    kz_uuid created_by;
+    kz_time created, modified;
+} kz_webhook;
+
+int kz_store_webhook_put(kz_store *st, const kz_webhook *w, kz_err *err);
+/* url, events, active (not the secret or the cursor); bumps modified. */
+int kz_store_webhook_update(kz_store *st, const kz_webhook *w, kz_err *err);
+int kz_store_webhook_get(kz_store *st, const char *id, kz_arena *a, kz_webhook *out, kz_err *err);
+/* org_id NULL = every org's; active_only for the dispatcher. */
+int kz_store_webhook_list(kz_store *st, const char *org_id, bool active_only, kz_arena *a,
+                          kz_webhook **out, size_t *n, kz_err *err);
+int kz_store_webhook_delete(kz_store *st, const char *id, kz_err *err);
+/* The dispatcher's progress: cursor, failures and next attempt. */
+int kz_store_webhook_progress(kz_store *st, const char *id, int64_t cursor, int failures,
+                              kz_time next_attempt, kz_err *err);
+
+typedef struct kz_webhook_delivery {
+    int64_t seq;
+    kz_uuid webhook_id;
+    int64_t change_seq;
+    char *kind, *object_id, *op;
+    int attempt;        /* 1, 2, ... */
+    int status;         /* HTTP status; 0 = no answer (error says why) */
+    char *error;        /* NULL on success */
+    bool gave_up;       /* the last attempt: the change was skipped */
+    kz_time at;
+    int64_t duration_us;
+} kz_webhook_delivery;
+
+/* Appends to the delivery log (keeps the newest 1000 per webhook). */
+int kz_store_webhook_delivery_add(kz_store *st, const kz_webhook_delivery *d, kz_err *err);
+/* Newest first, rows with seq < before_seq (0 = from the newest). */
+int kz_store_webhook_deliveries(kz_store *st, const char *webhook_id, int64_t before_seq,
+                                size_t limit, kz_arena *a, kz_webhook_delivery **out, size_t *n,
+                                kz_err *err);
+/* A sighting by id (for notifying about it). */
+int kz_store_notify_sighting_get(kz_store *st, const char *id, kz_arena *a, kz_sighting *out,
+                          kz_err *err);
+
+/* One audit log entry. seq, prev_hash and hash are set by the store:
+ * hash = BLAKE2b-256 keyed with the chain key (prev_hash || canonical
+ * entry), see audit.c. */
+typedef struct kz_audit_entry {
+    int64_t seq;
+    kz_time at;
+    const char *actor_user; /* NULL = none (anonymous, CLI) */
+    const char *actor_org;
+    const char *remote;     /* client address */
+    const char *action;     /* "read", or "POST /api/v1/events" */
+    const char *object_type;
+    const char *object_id;
+    int tlp;                /* kz_tlp or -1 */
+    int status;             /* HTTP status, 0 = none */
+    uint8_t prev_hash[32];
+    uint8_t hash[32];
+} kz_audit_entry;
+
+/* Appends entries in order in one transaction, chaining each to the last
+ * (seq, prev_hash and hash are filled in e). */
+int kz_store_audit_append(kz_store *st, kz_audit_entry *e, size_t n, kz_err *err);
+
+typedef struct kz_audit_filter {
+    kz_time since, until;   /* 0 = open */
+    const char *actor_org, *actor_user, *action, *object_type, *object_id;
+    int min_tlp;            /* -1 any */
+    int64_t before_seq;     /* newest first, seq < before_seq; 0 = from the newest */
+    size_t limit;
+} kz_audit_filter;
+int kz_store_audit_list(kz_store *st, const kz_audit_filter *f, kz_arena *a, kz_audit_entry **out,
+                        size_t *n, kz_err *err);
+
+/* The chain key, derived from the node secret (its own file, not the
+ * database), and the keyed hash of an entry over prev_hash and its fields. */
+int kz_store_audit_key(kz_store *st, uint8_t key[32], kz_err *err);
+void kz_store_audit_mac(const uint8_t key[32], const kz_audit_entry *e, uint8_t out[32]);
+
+/* Walks the whole chain. 0 when intact (*checked = entries); otherwise
+ * KZ_E_VALUE, *bad_seq = the first entry that is missing, altered or out of
+ * place, and err says which. */
+int kz_store_audit_verify(kz_store *st, int64_t *checked, int64_t *bad_seq, kz_err *err);
+/* Anchors: the newest entry as "seq:hash-hex" (seq 0 and zeros when empty),
+ * to be recorded outside the node; and the check that the log still holds
+ * that entry unchanged (KZ_E_VALUE when cut off or rewritten, KZ_E_INVALID
+ * naming field "expect" for text that is not an anchor). */
+#define KZ_AUDIT_ANCHOR_LEN (20 + 1 + 64)
+int kz_store_audit_head_text(kz_store *st, char out[KZ_AUDIT_ANCHOR_LEN + 1], kz_err *err);
+int kz_store_audit_anchor_check(kz_store *st, const char *anchor, kz_err *err);
+
+/* ---- federation (store/sync_*.c, migration_7_sync.c; used by src/sync) ----
+ * Peers, the node keys that may speak for each org (an org's home node),
+ * envelopes kept as received for relaying, what went to which peer, the log
+ * of applied batches, and the writes that store received objects with the
+ * ids, times and creator of the node that made them. */
+typedef enum { KZ_PEER_PULL = 1, KZ_PEER_PUSH = 2, KZ_PEER_BOTH = 3 } kz_peer_direction;
+
+typedef struct kz_peer {
+    kz_uuid id;
+    char *name;
+    char *url;               /* base URL of the peer node, https:// (http:// only to loopback) */
+    kz_uuid org_id;          /* the peer node's org */
+    uint8_t public_key[32];  /* verified out of band */
+    kz_peer_direction direction;
+    bool paused;
+    kz_tlp tlp_ceiling;
+    bool published_only;
+    kz_strlist filter_tags;  /* send only events with one of these tags; empty = all */
+    kz_strlist filter_types; /* indicator types; empty = all */
+    kz_strlist filter_orgs;  /* creator orgs; empty = all */
+    char *api_key;           /* the key this node uses at the peer; sealed at rest */
+    int pull_interval;       /* seconds; 0 = no schedule */
+    int64_t pulled_cursor;   /* the peer's change-log position we have applied */
+    int64_t pushed_cursor;   /* our change-log position the peer has acknowledged */
+    kz_time last_sync;
+    char *last_error;
+    bool relay;              /* a hub: may introduce keys of orgs whose events it relays */
+} kz_peer;
+
+/* Inserts a peer (id, name, url, org, key, direction, filters, api_key,
+ * interval); the api_key is sealed with the node secret. 409 on a name
+ * already used. */
+int kz_store_peer_put(kz_store *st, const kz_peer *p, kz_err *err);
+/* Peer by id or by name; KZ_E_NOTFOUND naming it. api_key is unsealed. */
+int kz_store_peer_get(kz_store *st, const char *id_or_name, kz_arena *a, kz_peer *out,
+                      kz_err *err);
+/* The peer whose node is org_id (the caller of the sync routes). */
+int kz_store_peer_by_org(kz_store *st, const char *org_id, kz_arena *a, kz_peer *out,
+                         kz_err *err);
+int kz_store_peer_list(kz_store *st, kz_arena *a, kz_peer **out, size_t *n, kz_err *err);
+int kz_store_peer_delete(kz_store *st, const char *id, kz_err *err);
+int kz_store_peer_set_paused(kz_store *st, const char *id, bool paused, kz_err *err);
+/* Changes direction, pull interval (seconds) and TLP ceiling of a peer. */
+int kz_store_peer_configure(kz_store *st, const char *id, kz_peer_direction direction,
+                            int pull_interval, kz_tlp tlp_ceiling, kz_err *err);
+/* Replaces the sealed API key used at the peer (NULL or "" removes it). */
+int kz_store_peer_set_key(kz_store *st, const char *id, const char *api_key, kz_err *err);
+/* Saves a cursor (pushed: our position the peer acknowledged; else the
+ * peer's position we applied), sets last_sync and clears last_error. Joins
+ * the caller's transaction, so a pulled page and its cursor commit together. */
+int kz_store_peer_cursor(kz_store *st, const char *id, bool pushed, int64_t cursor,
+                         kz_err *err);
+/* Records a failed run (error NULL = none) at `when`. */
+int kz_store_peer_status(kz_store *st, const char *id, kz_time when, const char *error,
+                         kz_err *err);
+
+/* The node key that speaks for an org here (its home node);
+ * KZ_E_NOTFOUND (no message) when the org is homed on this node or unknown.
+ * introduced_by (may be NULL) gets the peer id that relayed it, or NULL. */
+int kz_store_org_key_get(kz_store *st, const char *org_id, uint8_t key[32], kz_arena *a,
+                         char **introduced_by, kz_err *err);
+/* Sets (inserting or replacing) the home key of an org. */
+int kz_store_org_key_set(kz_store *st, const char *org_id, const uint8_t key[32],
+                         const char *introduced_by, kz_err *err);
+/* Marks a peer as a relay (hub) or not (migration_14_proposals.c). */
+int kz_store_peer_set_relay(kz_store *st, const char *id, bool relay, kz_err *err);
+/* A received sharing group held here is changed only by its owner's node:
+ * name, description and members are replaced when g->modified is newer
+ * than the stored copy (*changed true); the owner never changes.
+ * KZ_E_NOTFOUND when the group is not here. */
+int kz_store_sync_sharing_group_update(kz_store *st, const kz_sharing_group *g, bool *changed,
+                                       kz_err *err);
+
+/* Keeps an envelope's JSON text as received (stored compressed). Only the
+ * newest version of an object is kept: an older or equal version is ignored
+ * (*kept false), a newer one replaces what was there. kept may be NULL. */
+int kz_store_envelope_keep(kz_store *st, const char *object_id, const char *kind,
+                           int64_t version, const char *signer_fp, const char *json, size_t len,
+                           bool *kept, kz_err *err);
+/* The newest kept envelope of an object: its kind, version and text
+ * (NUL-terminated, arena; json and len may be NULL to learn only kind and
+ * version); KZ_E_NOTFOUND (no message) when none. */
+int kz_store_envelope_get(kz_store *st, const char *object_id, kz_arena *a, char **kind,
+                          int64_t *version, char **json, size_t *len, kz_err *err);
+
+/* What went to which peer: marks, reads (creator org; KZ_E_NOTFOUND with no
+ * message when never sent) and clears. */
+int kz_store_sync_sent_mark(kz_store *st, const char *peer_id, const char *object_id,
+                            const char *creator_org, kz_err *err);
+int kz_store_sync_sent_get(kz_store *st, const char *peer_id, const char *object_id,
+                           kz_uuid creator_org, kz_err *err);
+int kz_store_sync_sent_clear(kz_store *st, const char *peer_id, const char *object_id,
+                             kz_err *err);
+
+/* Applied batches, by sender node id and BLAKE2b-256 of their objects. */
+int kz_store_sync_batch_seen(kz_store *st, const char *from_node, const uint8_t digest[32],
+                             bool *seen, kz_err *err);
+int kz_store_sync_batch_log(kz_store *st, const char *from_node, const uint8_t digest[32],
+                            int64_t cursor, size_t objects, kz_err *err);
+
+/* Stores a received event whole, in one transaction (joins the caller's):
+ * inserted or updated with exactly the given ids, times, creator and
+ * fields; its indicators are inserted or updated, and its stored indicators
+ * absent from ev->indicators are deleted (leaving tombstones). sg (may be
+ * NULL) is created when this node does not have it (members that are not
+ * known orgs here are left out); a group held here is never changed by an
+ * event (see kz_store_sync_sharing_group_update). A stored event of another creator org is a
+ * KZ_E_CONFLICT. Unknown recipient orgs and the community, when not known
+ * here, are dropped by the caller. */
+int kz_store_sync_event_put(kz_store *st, const kz_event *ev, const kz_sharing_group *sg,
+                            kz_err *err);
+/* Inserts or updates an org received from its home node, with its id and
+ * times; a name taken by another org gets " (<first 8 of id>)" appended. */
+int kz_store_sync_org_put(kz_store *st, const kz_org *org, kz_err *err);
+/* Inserts a received sighting with its id: *stored false when that id is
+ * already here; KZ_E_NOTFOUND when its indicator is not. */
+int kz_store_sync_sighting_put(kz_store *st, const kz_sighting *s, bool *stored, kz_err *err);
+/* A sighting by id and the event of its indicator. */
+int kz_store_sync_sighting_get(kz_store *st, const char *id, kz_arena *a, kz_sighting *out,
+                               kz_uuid event_id, kz_err *err);
+
+/* ---- proposals (sync_proposals.c, migration_14_proposals.c) ---------------
+ * An org that is not an event's creator proposes a new indicator or a
+ * change or deletion of one (MISP's shadow attributes); the creator org
+ * accepts or discards it. Proposals are immutable once made; status is the
+ * deciding node's own bookkeeping. */
+typedef struct kz_proposal {
+    kz_uuid id;
+    kz_uuid event_id;
+    kz_uuid creator_org;  /* the event's creator: who decides */
+    kz_uuid indicator_id; /* change, delete: the indicator; "" for add */
+    char *action;         /* "add", "change" or "delete" */
+    kz_uuid org_id;       /* the proposing org */
+    int type;             /* kz_ioc_type for add/change; -1 for delete */
+    char *value;          /* normalised; NULL for delete */
+    bool to_ids;
+    char *comment;        /* may be NULL */
+    char *status;         /* "open", "accepted", "discarded" (read only) */
+    kz_time created;
+} kz_proposal;
+
+/* Inserts a proposal with its id (status open); *stored false when that id
+ * is already here. Notes it in the change log ("proposal", "put") in the
+ * same transaction, so the feed carries it to the creator's node. */
+int kz_store_proposal_put(kz_store *st, const kz_proposal *p, bool *stored, kz_err *err);
+int kz_store_proposal_get(kz_store *st, const char *id, kz_arena *a, kz_proposal *out,
+                          kz_err *err);
+/* An event's proposals, oldest first; org_id (may be NULL) keeps only that
+ * proposing org's. */
+int kz_store_proposal_list(kz_store *st, const char *event_id, const char *org_id, kz_arena *a,
+                           kz_proposal **out, size_t *n, kz_err *err);
+/* open -> accepted | discarded; KZ_E_CONFLICT when it is not open. Joins
+ * the caller's transaction. */
+int kz_store_proposal_decide(kz_store *st, const char *id, const char *status, kz_err *err);
+
+/* ---- TAXII sources (taxii_sources.c) ----------------------------------------
+ * Collections of other TAXII 2.1 servers this node pulls on a schedule
+ * (`kizuna taxii source`, run by `kizuna serve`). The credential is sealed
+ * with a key derived from the node secret and only opened by
+ * kz_store_taxii_source_secret; nothing else ever returns it. */
+typedef enum { KZ_TAXII_AUTH_NONE, KZ_TAXII_AUTH_BEARER, KZ_TAXII_AUTH_BASIC } kz_taxii_auth;
+
+typedef struct kz_taxii_source {
+    kz_uuid id;
+    char *name;           /* unique, case-insensitive */
+    char *url;            /* the API root, ending in one '/' */
+    char *collection;
+    kz_uuid org_id;       /* the org the objects are attributed to */
+    kz_tlp tlp;           /* for objects without a TLP marking */
+    int64_t interval_s;   /* seconds between pulls, > 0 */
+    kz_taxii_auth auth;
+    char *username;       /* KZ_TAXII_AUTH_BASIC */
+    bool has_secret;
+    bool paused;
+    kz_time created;
+    kz_time last_run;     /* 0 = never */
+    kz_time last_ok;      /* last run without error; 0 = never */
+    char *last_error;     /* of the last run; NULL when it went well */
+    int64_t last_objects; /* objects stored by the last run */
+    int64_t runs, failures;
+} kz_taxii_source;
+
+/* Inserts s (id, created set by the caller) with its clear secret (NULL
+ * for none; at most 4 KiB), sealed before it is written. 409 on the name. */
+int kz_store_taxii_source_put(kz_store *st, const kz_taxii_source *s, const char *secret,
+                              kz_err *err);
+/* By id or by name; KZ_E_NOTFOUND naming it. */
+int kz_store_taxii_source_get(kz_store *st, const char *id_or_name, kz_arena *a,
+                              kz_taxii_source *out, kz_err *err);
+/* All, by name. */
+int kz_store_taxii_source_list(kz_store *st, kz_arena *a, kz_taxii_source **out, size_t *n,
+                               kz_err *err);
+int kz_store_taxii_source_delete(kz_store *st, const char *id, kz_err *err);
+int kz_store_taxii_source_pause(kz_store *st, const char *id, bool paused, kz_err *err);
+/* The clear secret (NULL when none), in a; KZ_E_INTERNAL when it does not
+ * open under this node's secret (the database was moved to another node). */
+int kz_store_taxii_source_secret(kz_store *st, const char *id, kz_arena *a, char **secret,
+                                 kz_err *err);
+/* Records a run: error NULL = success (last_ok = when). */
+int kz_store_taxii_source_ran(kz_store *st, const char *id, kz_time when, const char *error,
+                              int64_t objects, kz_err *err);
+
+
+/* ---- cases: joint incident response (cases*.c, migration_8_cases.c) ------
+ * Every write is one transaction that also notes the case in the change log
+ * (kind "case", op "put"), so the stream and webhooks see case changes. The
+ * store checks what the schema needs (the case and orgs exist, the workflow
+ * allows a transition, a correction names an earlier entry of the same
+ * case); who may do what is the caller's business (kz_acl_case_allows). */
+
+/* Inserts a case (no participants, links or tasks yet); 409 on the same id. */
+int kz_store_case_put(kz_store *st, const kz_case *c, kz_err *err);
+/* Updates title, description, severity, tlp, pap, category, subtype; bumps
+ * modified. Status moves only through kz_store_case_transition. */
+int kz_store_case_update(kz_store *st, const kz_case *c, kz_err *err);
+/* With participants (invitation order) and links. KZ_E_NOTFOUND (with a
+ * message) when there is no such case. */
+int kz_store_case_get(kz_store *st, const char *id, kz_arena *a, kz_case *out, kz_err *err);
+
+typedef struct kz_case_filter {
+    const char *org_id; /* cases this org leads or was invited to (any state); NULL = all */
+    int status;         /* kz_case_status or -1 */
+    int severity;       /* 1..4 or 0 */
+    int drill;          /* -1 any, 0 real only, 1 drills only */
+    bool overdue;       /* only cases with an overdue task at `now` */
+    kz_time now;
+    kz_time since;      /* created at or after; 0 = any */
+    int64_t after_seq;  /* keyset: cases with seq > after_seq, oldest first */
+    size_t limit;       /* 0 = all */
+} kz_case_filter;
+/* Cases (with participants and links), oldest first; *last_seq (may be
+ * NULL) gets the seq of the last one, for the next page. */
+int kz_store_case_list(kz_store *st, const kz_case_filter *f, kz_arena *a, kz_case **out,
+                       size_t *n, int64_t *last_seq, kz_err *err);
+
+/* Moves the case to t->to if the workflow allows it from its current
+ * status (409 naming both otherwise), records the transition (who, when,
+ * note), sets the milestone time, and appends an "action" entry to the
+ * timeline. t->from and t->reopen are filled. */
+int kz_store_case_transition(kz_store *st, const char *case_id, kz_case_transition *t,
+                             kz_err *err);
+int kz_store_case_transitions(kz_store *st, const char *case_id, kz_arena *a,
+                              kz_case_transition **out, size_t *n, kz_err *err);
+
+/* Invites an org (p->state must be INVITED): 409 if it is the lead or is
+ * already invited or accepted; an org that declined may be invited again. */
+int kz_store_case_invite(kz_store *st, const char *case_id, const kz_case_participant *p,
+                         kz_err *err);
+/* Accepts or declines an invitation; 409 unless the org's state is invited. */
+int kz_store_case_answer(kz_store *st, const char *case_id, const char *org_id,
+                         kz_participation state, const char *user_id, kz_time when, kz_err *err);
+
+/* kind: "event", "indicator" or "sighting"; the object must exist (422
+ * otherwise), 409 when already linked. */
+int kz_store_case_link(kz_store *st, const char *case_id, const char *kind, const char *object_id,
+                       const char *org_id, const char *user_id, kz_err *err);
+
+int kz_store_case_task_put(kz_store *st, const kz_case_task *t, kz_err *err);
+/* Updates title, description, org, user, due, status; bumps modified. */
+int kz_store_case_task_update(kz_store *st, const kz_case_task *t, kz_err *err);
+int kz_store_case_task_get(kz_store *st, const char *case_id, const char *task_id, kz_arena *a,
+                           kz_case_task *out, kz_err *err);
+/* case_id NULL = the tasks of every case (metrics), in creation order. */
+int kz_store_case_tasks(kz_store *st, const char *case_id, kz_arena *a, kz_case_task **out,
+                        size_t *n, kz_err *err);
+
+/* Appends a timeline entry (id, at set by the caller). A correction must
+ * name an earlier entry of the same case (422 otherwise). */
+int kz_store_case_entry_add(kz_store *st, const kz_case_entry *e, kz_err *err);
+/* Oldest first. */
+int kz_store_case_entries(kz_store *st, const char *case_id, kz_arena *a, kz_case_entry **out,
+                          size_t *n, kz_err *err);
+
+/* Drill injects: scheduled texts delivered into the timeline when due. */
+int kz_store_case_inject_put(kz_store *st, const kz_case_inject *inj, kz_err *err);
+int kz_store_case_injects(kz_store *st, const char *case_id, kz_arena *a, kz_case_inject **out,
+                          size_t *n, kz_err *err);
+/* Marks every inject of the case due at `now` delivered and appends each to
+ * the timeline as an "action" entry; *delivered (may be NULL) counts them. */
+int kz_store_case_injects_deliver(kz_store *st, const char *case_id, kz_time now,
+                                  size_t *delivered, kz_err *err);
+
+/* Observables collected in a case (value normalised by the caller); 409
+ * when the case has the same type and value already. */
+int kz_store_case_observable_put(kz_store *st, const kz_case_observable *o, kz_err *err);
+int kz_store_case_observables(kz_store *st, const char *case_id, kz_arena *a,
+                              kz_case_observable **out, size_t *n, kz_err *err);
+int kz_store_case_observable_get(kz_store *st, const char *case_id, const char *obs_id,
+                                 kz_arena *a, kz_case_observable *out, kz_err *err);
+/* Adds ind (id pre-filled) to event_id, marks the observable promoted and
+ * appends an action entry by (org_id, user_id), in one transaction; 409 if
+ * it was promoted already. */
+/* The indicator a sighting is of (for deciding who may see a linked
+ * sighting); KZ_E_NOTFOUND when there is no such sighting. */
+int kz_store_case_sighting_indicator(kz_store *st, const char *sighting_id, kz_uuid indicator_id,
+                                     kz_err *err);
+int kz_store_case_observable_promote(kz_store *st, const char *case_id, const char *obs_id,
+                                     const char *event_id, const kz_indicator *ind,
+                                     const char *org_id, const char *user_id, kz_err *err);
 
 #endif

@@ -37,6 +37,16 @@ typedef struct kz_stmt_slot {
     sqlite3_stmt *stmt;
 } kz_stmt_slot;
 
+/* storefast (tags.c): one direct-mapped entry of the tag id cache; len 0
+ * is empty. Longer names are not cached (they are looked up as before). */
+#define KZ_TAG_CACHE_SLOTS 256
+#define KZ_TAG_CACHE_NAME 96
+typedef struct kz_tag_slot {
+    int64_t id;
+    uint8_t len;
+    char name[KZ_TAG_CACHE_NAME];
+} kz_tag_slot;
+
 typedef struct kz_dyn_slot {
     uint32_t key;
     sqlite3_stmt *stmt;
@@ -67,6 +77,13 @@ struct kz_store {
     bool match_fp_valid;
     int64_t match_dv, match_tc;
     uint64_t match_fp;
+    /* issue 6 (misp_value_search.c): kz_misp_name() is registered */
+    bool misp_fn;
+    /* storefast (tags.c): tag name -> id, so an import of a million tagged
+     * indicators does not look each tag up again. Ids created inside a
+     * transaction that rolls back are gone with it, so txn.c clears this on
+     * every rollback. */
+    kz_tag_slot tag_cache[KZ_TAG_CACHE_SLOTS];
 };
 
 /* ---- statements (sqlite.c) ----------------------------------------------- */
@@ -166,9 +183,19 @@ extern const char kz__migration_9_notify[];
 extern const char kz__migration_10_taxii_sources[];
 extern const char kz__migration_11_audit[];
 extern const char kz__migration_12_stix_versions[];
+extern const char kz__migration_13_misp_parts[]; /* issue 6: restSearch composite parts */
+extern const char kz__migration_14_proposals[]; /* federation: peer relay flag, proposals */
 
 int kz__migrate(kz_store *st, kz_err *err);
 int kz__secret_ensure(kz_store *st, kz_err *err);
+
+/* ---- cases (cases*.c) ------------------------------------------------------ */
+/* The seq of a case by id (KZ_E_NOTFOUND with a message if none). */
+int kz__case_seq(kz_store *st, const char *id, int64_t *seq, kz_err *err);
+/* Bumps a case's modified time and notes it in the change log. */
+int kz__case_touch(kz_store *st, int64_t seq, const char *id, kz_err *err);
+/* Appends a timeline entry inside the caller's transaction. */
+int kz__case_entry_insert(kz_store *st, int64_t case_seq, const kz_case_entry *e, kz_err *err);
 
 /* ---- shared lookups -------------------------------------------------------- */
 
@@ -190,6 +217,8 @@ int kz__ioc_type_from_name(const char *s);
 
 /* The id of a tag name, inserting it if new. */
 int kz__tag_id(kz_store *st, const char *name, int64_t *id, kz_err *err);
+/* storefast: forgets every cached tag id (txn.c calls it on rollback). */
+void kz__tag_cache_clear(kz_store *st);
 /* Writes the link rows for an event's or an indicator's tags. */
 int kz__event_tags_write(kz_store *st, int64_t event_seq, const kz_strlist *tags, kz_err *err);
 int kz__indicator_tags_write(kz_store *st, int64_t ind_seq, const kz_strlist *tags, kz_err *err);
@@ -253,5 +282,15 @@ void kz__derive(kz_ioc_type t, const char *value, kz_derived *d);
 void kz__ip_mask(const uint8_t in[16], int prefix, uint8_t out[16]);
 /* Registers kz_ip_mask(blob, len) on a connection. */
 int kz__register_functions(sqlite3 *db);
+
+/* ---- notifications (contacts.c, webhooks.c) -------------------------------- */
+
+/* Steps a bound SELECT of one row into out through read: 0, or
+ * KZ_E_NOTFOUND "no such <kind> '<id>'", or the database error. */
+int kz__one_row(kz_store *st, sqlite3_stmt *s, kz_arena *a, kz__row_fn read, void *out,
+                const char *kind, const char *id, kz_err *err);
+/* A comma-joined column (contact languages, webhook kinds) into a list in
+ * r's arena; r->oom on failure. */
+void kz__split_commas(kz_rd *r, const char *s, kz_strlist *out);
 
 #endif

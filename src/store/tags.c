@@ -4,7 +4,30 @@
  * index range. Link rows keep the order the tags were given in. */
 #include "store_int.h"
 
-int kz__tag_id(kz_store *st, const char *name, int64_t *id, kz_err *err)
+/* The cache slot a name maps to, or NULL when the name is too long to
+ * cache. FNV-1a: tag names are short, and a collision only costs a lookup. */
+static kz_tag_slot *tag_slot(kz_store *st, const char *name, size_t *len)
+{
+    uint32_t h = 2166136261u;
+    size_t n = 0;
+    for (; name[n]; n++) {
+        if (n >= KZ_TAG_CACHE_NAME)
+            return NULL;
+        h = (h ^ (unsigned char)name[n]) * 16777619u;
+    }
+    if (n == 0)
+        return NULL;
+    *len = n;
+    return &st->tag_cache[h % KZ_TAG_CACHE_SLOTS];
+}
+
+void kz__tag_cache_clear(kz_store *st)
+{
+    for (size_t i = 0; i < KZ_TAG_CACHE_SLOTS; i++)
+        st->tag_cache[i].len = 0;
+}
+
+static int tag_lookup_or_insert(kz_store *st, const char *name, int64_t *id, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(st, "SELECT id FROM tags WHERE name = ?1", err);
     if (!s)
@@ -28,6 +51,26 @@ int kz__tag_id(kz_store *st, const char *name, int64_t *id, kz_err *err)
         return kz__dberr(st, rc, err, "storing a tag");
     *id = sqlite3_last_insert_rowid(st->db);
     return 0;
+}
+
+/* Tags are never renamed or deleted, so a committed name -> id pair stays
+ * true for the life of the connection; one created in a transaction that
+ * rolls back does not, which is why rollbacks clear the cache (txn.c). */
+int kz__tag_id(kz_store *st, const char *name, int64_t *id, kz_err *err)
+{
+    size_t len = 0;
+    kz_tag_slot *sl = tag_slot(st, name, &len);
+    if (sl && sl->len == len && memcmp(sl->name, name, len) == 0) {
+        *id = sl->id;
+        return 0;
+    }
+    int r = tag_lookup_or_insert(st, name, id, err);
+    if (!r && sl) {
+        memcpy(sl->name, name, len);
+        sl->len = (uint8_t)len;
+        sl->id = *id;
+    }
+    return r;
 }
 
 static int tags_write(kz_store *st, const char *sql, int64_t owner, const kz_strlist *tags,

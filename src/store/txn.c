@@ -16,6 +16,8 @@ static void rollback_now(kz_store *st)
     st->failed = false;
     /* The ip_prefixes rows written in this transaction are gone with it. */
     memset(st->prefixes_known, 0, sizeof st->prefixes_known);
+    /* So are the tags it created: their cached ids must not be reused. */
+    kz__tag_cache_clear(st);
 }
 
 int kz_store_begin(kz_store *st, kz_err *err)

@@ -71,6 +71,7 @@ typedef enum {
     KZ_SYNC_SIGHTING,
     KZ_SYNC_DELETION, /* an event or indicator that its creator deleted */
     KZ_SYNC_ORG,      /* an organisation record, so creator_org exists on arrival */
+    KZ_SYNC_PROPOSAL, /* a proposal to an event's creator (signed by the proposer's node) */
 } kz_sync_kind;
 
 typedef struct kz_sync_deletion {
@@ -93,6 +94,7 @@ typedef struct kz_sync_object {
     kz_sync_deletion deletion;   /* KZ_SYNC_DELETION */
     kz_org org;                  /* KZ_SYNC_ORG */
     const json_t *raw;           /* the envelope as received (borrowed) */
+    kz_proposal proposal;        /* KZ_SYNC_PROPOSAL (status unset) */
 } kz_sync_object;
 
 /* Builds a signed envelope:
@@ -107,6 +109,13 @@ int kz_sync_envelope_deletion(const kz_node_identity *id, const kz_sync_deletion
                               kz_err *err);
 int kz_sync_envelope_org(const kz_node_identity *id, const kz_org *org, json_t **out,
                          kz_err *err);
+/* Proposals (envelope_proposal.c): canonical fields action, comment,
+ * created, creator_org, event_id, id, indicator_id (null for add), org_id,
+ * to_ids, type and value (null for delete); domain "kizuna-proposal-v1\n";
+ * the signer must speak for org_id, the proposing org. */
+int kz_sync_canon_proposal(const kz_proposal *p, kz_buf *out, kz_err *err);
+int kz_sync_envelope_proposal(const kz_node_identity *id, const kz_proposal *p, json_t **out,
+                              kz_err *err);
 
 /* Decides whether a signer key may speak for an org: returns true when the
  * key is the one the receiving node knows for that org (a peer's key, or a
@@ -154,29 +163,8 @@ int kz_sync_bundle_open(const kz_node_identity *recipient, const void *bytes, si
                         kz_sync_batch *out, uint8_t sender_pk[32], kz_err *err);
 
 /* ---- the plumbing (feed.c, apply.c, client.c, schedule.c) --------------- */
-/* A configured peer (store/sync_peers.c). */
-typedef enum { KZ_PEER_PULL = 1, KZ_PEER_PUSH = 2, KZ_PEER_BOTH = 3 } kz_peer_direction;
-
-typedef struct kz_peer {
-    kz_uuid id;
-    char *name;
-    char *url;               /* base URL of the peer node, https:// (http:// only to loopback) */
-    kz_uuid org_id;          /* the peer node's org */
-    uint8_t public_key[32];  /* verified out of band */
-    kz_peer_direction direction;
-    bool paused;
-    kz_tlp tlp_ceiling;
-    bool published_only;
-    kz_strlist filter_tags;  /* send only events with one of these tags; empty = all */
-    kz_strlist filter_types; /* indicator types; empty = all */
-    kz_strlist filter_orgs;  /* creator orgs; empty = all */
-    char *api_key;           /* the key this node uses at the peer; sealed at rest */
-    int pull_interval;       /* seconds; 0 = no schedule */
-    int64_t pulled_cursor;   /* the peer's change-log position we have applied */
-    int64_t pushed_cursor;   /* our change-log position the peer has acknowledged */
-    kz_time last_sync;
-    char *last_error;
-} kz_peer;
+/* kz_peer and kz_peer_direction (a configured peer) live in store/store.h,
+ * section "federation", because the store persists them. */
 
 /* The next page of changes a peer may receive, after our change-log position
  * `after`: every object passes the ACL (kz_acl_peer_allows) and the peer's
@@ -186,6 +174,7 @@ int kz_sync_feed_page(kz_store *st, const kz_node_identity *id, const kz_peer *p
 
 typedef struct kz_sync_apply_stats {
     size_t events, indicators, sightings, deletions, orgs, unchanged, refused;
+    size_t proposals;
 } kz_sync_apply_stats;
 
 /* Verifies every envelope and applies the batch in one transaction:
@@ -195,5 +184,87 @@ typedef struct kz_sync_apply_stats {
  * refused and logged and the batch is not applied. */
 int kz_sync_apply(kz_store *st, const kz_node_identity *id, const kz_peer *from,
                   const kz_sync_batch *b, kz_sync_apply_stats *stats, kz_err *err);
+
+/* ---- proposals (proposal.c; plumbing) ----------------------------------- *
+ * An org that is not an event's creator proposes (MISP's shadow
+ * attributes); the proposal travels to the creator's node; the creator org
+ * decides there, and an accepted proposal is an ordinary indicator write by
+ * the creator, which then travels as the creator's signed event. */
+/* p carries action, indicator_id (change/delete), type, value, to_ids and
+ * comment; this fills id, event_id, creator_org, org_id, created, checks
+ * and normalises (value into a), and stores it. The caller has checked that
+ * org_id may see ev. KZ_E_CONFLICT when org_id is the creator (it edits
+ * the event itself); KZ_E_VALUE naming the field for a bad proposal. */
+int kz_sync_proposal_create(kz_store *st, const char *org_id, const kz_event *ev, kz_proposal *p,
+                            kz_arena *a, kz_err *err);
+/* Accepts (applying it to the event) or discards an open proposal, as
+ * org_id: KZ_E_FORBIDDEN unless org_id is the event's creator,
+ * KZ_E_CONFLICT when the event is not homed on this node or the proposal
+ * was decided already, or the indicator it changes is gone. One transaction. */
+int kz_sync_proposal_decide(kz_store *st, const char *org_id, const char *proposal_id, bool accept,
+                            kz_err *err);
+
+/* ---- transport (client.c, schedule.c; plumbing) ------------------------- */
+/* Largest inflated batch a node accepts at all (pull answers, bundles, and
+ * a push that carries one oversized event): the hard ceiling. jansson
+ * needs several times the JSON's size in memory, so this bounds a request. */
+#define KZ_SYNC_MAX_BATCH ((size_t)512 << 20)
+/* What one feed page of several objects may weigh (compact JSON): the feed
+ * splits pages below it; an event larger than this goes alone on its page
+ * (with its org records), up to KZ_SYNC_MAX_BATCH. */
+#define KZ_SYNC_PAGE_BYTES ((size_t)16 << 20)
+/* What `kizuna serve` accepts per push by default (--sync-max-batch MiB). */
+#define KZ_SYNC_PUSH_MAX_DEFAULT ((size_t)64 << 20)
+/* Indicators per feed page unless the caller asks for fewer. */
+#define KZ_SYNC_PAGE_INDICATORS 50000
+
+typedef struct kz_sync_run {
+    size_t pages;
+    int64_t cursor;            /* where the run left the cursor */
+    kz_sync_apply_stats stats; /* pull: what was applied; push: what the peer applied */
+    size_t objects;            /* objects sent (push) or received (pull) */
+} kz_sync_run;
+
+/* Pulls pages from the peer (GET /api/v1/sync/changes) after its
+ * pulled_cursor until it says no more, applying each and saving the cursor
+ * with it in one transaction, so a crash resumes exactly. */
+int kz_sync_pull(kz_store *st, const kz_node_identity *id, const kz_peer *peer, kz_sync_run *run,
+                 kz_err *err);
+/* Sends our feed pages after the peer's pushed_cursor (POST
+ * /api/v1/sync/push), saving the cursor after each acknowledged page. */
+int kz_sync_push(kz_store *st, const kz_node_identity *id, const kz_peer *peer, kz_sync_run *run,
+                 kz_err *err);
+/* Configuration (limits.c), set once before serving; tests lower them.
+ * Page bytes: what the feed aims a page of several objects at (default
+ * KZ_SYNC_PAGE_BYTES). Push max: what a push may inflate to (default
+ * KZ_SYNC_PUSH_MAX_DEFAULT, at least the page bytes, at most
+ * KZ_SYNC_MAX_BATCH). */
+void kz_sync_set_page_bytes(size_t bytes);
+size_t kz_sync_page_bytes(void);
+int kz_sync_set_push_max(size_t bytes, kz_err *err);
+size_t kz_sync_push_max(void);
+/* Decodes a pushed batch under the push max. A batch above it (up to the
+ * hard ceiling) is taken only when it carries a single event (plus org
+ * records: one oversized event on its own page), and only one such batch
+ * at a time in the process (KZ_E_RATE while another is being handled):
+ * then *oversized is true and the caller calls kz_sync_oversized_done()
+ * once it has applied it. KZ_E_TOOLARGE names the limit. */
+int kz_sync_batch_decode_push(const void *bytes, size_t len, kz_sync_batch *out, bool *oversized,
+                              kz_err *err);
+void kz_sync_oversized_done(void);
+
+/* GET <url>/api/v1/sync/node: the peer's node id, key and signed org
+ * envelope (public). *out is owned by the caller. */
+int kz_sync_fetch_node(const char *url, json_t **out, kz_err *err);
+/* http:// is allowed only to loopback addresses; https:// anywhere. */
+int kz_sync_url_check(const char *url, kz_err *err);
+
+/* The background scheduler `kizuna serve` runs: pulls each pull peer on
+ * its interval, pushes to push peers within ~200 ms of a local change. */
+typedef struct kz_sync_scheduler kz_sync_scheduler;
+/* The calling thread's transfers abort once *flag is true (NULL = never). */
+void kz_sync_set_abort(const _Atomic bool *flag);
+int kz_sync_scheduler_start(const char *db_path, kz_sync_scheduler **out, kz_err *err);
+void kz_sync_scheduler_stop(kz_sync_scheduler *s);
 
 #endif

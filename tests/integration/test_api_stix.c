@@ -3,7 +3,8 @@
  * duplicates), GET /api/v1/events/{id}/stix gives the bundle back with the
  * objects exactly as sent, and the ACL decides what each caller gets (other
  * orgs, read-only users, TLP:RED, amber indicators). Also `kizuna stix
- * import|export` against the node's database.
+ * import|export` against the node's database, and newer versions of an
+ * indicator updating, then (revoked) deleting what the node made of it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,6 +298,51 @@ static void test_cli_import_and_export(void **state)
     assert_int_equal(kz_node_run(exp2, out, sizeof out), 1);
 }
 
+/* A newer version of an indicator updates what the node made of it; a
+ * revoked one takes it away (docs/stix.md, "Newer versions"). */
+static void test_newer_versions_and_revocation(void **state)
+{
+    (void)state;
+#define VIND(modified, value, extra)                                                               \
+    "{\"type\":\"indicator\",\"spec_version\":\"2.1\","                                             \
+    "\"id\":\"indicator--4d1b4a3c-6e1f-4f0a-9b7e-2a9d3c5e7f01\",\"created\":\"2024-01-01T00:00:00.000Z\"," \
+    "\"modified\":\"" modified "\",\"name\":\"c2\",\"pattern\":\"[ipv4-addr:value = '" value "']\","     \
+    "\"pattern_type\":\"stix\",\"valid_from\":\"2024-01-01T00:00:00Z\"" extra "}"
+    kz_resp r = kz_post(&N, "/api/v1/stix", ANALYST, VIND("2024-01-01T00:00:00.000Z", "192.0.2.201", ""));
+    KZ_EXPECT(r, 201);
+    assert_int_equal(json_integer_value(kz_resp_get(&r, "indicators")), 1);
+    assert_int_equal(json_integer_value(kz_resp_get(&r, "indicators_updated")), 0);
+    kz_resp_free(&r);
+    r = kz_get(&N, "/api/v1/search?value=192.0.2.201", ANALYST);
+    assert_int_equal(kz_resp_count(&r, "results"), 1);
+    kz_resp_free(&r);
+
+    /* v2: another address, the same kz indicator. */
+    r = kz_post(&N, "/api/v1/stix", ANALYST, VIND("2024-02-01T00:00:00.000Z", "192.0.2.202", ""));
+    KZ_EXPECT(r, 201);
+    assert_int_equal(json_integer_value(kz_resp_get(&r, "stored")), 1);
+    assert_int_equal(json_integer_value(kz_resp_get(&r, "indicators_updated")), 1);
+    assert_int_equal(json_integer_value(kz_resp_get(&r, "indicators_deleted")), 0);
+    kz_resp_free(&r);
+    r = kz_get(&N, "/api/v1/search?value=192.0.2.201", ANALYST);
+    assert_int_equal(kz_resp_count(&r, "results"), 0);
+    kz_resp_free(&r);
+    r = kz_get(&N, "/api/v1/search?value=192.0.2.202", ANALYST);
+    assert_int_equal(kz_resp_count(&r, "results"), 1);
+    kz_resp_free(&r);
+
+    /* v3 revoked: gone. */
+    r = kz_post(&N, "/api/v1/stix", ANALYST,
+                VIND("2024-03-01T00:00:00.000Z", "192.0.2.202", ",\"revoked\":true"));
+    KZ_EXPECT(r, 201);
+    assert_int_equal(json_integer_value(kz_resp_get(&r, "indicators_deleted")), 1);
+    kz_resp_free(&r);
+    r = kz_get(&N, "/api/v1/search?value=192.0.2.202", ANALYST);
+    assert_int_equal(kz_resp_count(&r, "results"), 0);
+    kz_resp_free(&r);
+#undef VIND
+}
+
 int main(void)
 {
     kz_base_init();
@@ -306,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_who_may_import),
         cmocka_unit_test(test_export_follows_the_acl),
         cmocka_unit_test(test_cli_import_and_export),
+        cmocka_unit_test(test_newer_versions_and_revocation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -195,6 +195,49 @@ static void test_event_add_and_view(void **state)
     kz_resp_free(&r);
 }
 
+/* An attachment big enough for the fast path (read from the body itself,
+ * not through jansson) comes back byte for byte, only when asked for. */
+static void test_event_add_attachment(void **state)
+{
+    (void)state;
+    size_t n = 20000;
+    kz_buf b;
+    kz_buf_init(&b);
+    kz_buf_puts(&b, "{\"Event\":{\"info\":\"sample\",\"distribution\":0,"
+                    "\"Attribute\":[{\"type\":\"malware-sample\",\"value\":\"s.exe|"
+                    "0123456789abcdef0123456789abcdef\",\"data\":\"");
+    size_t start = b.len;
+    for (size_t i = 0; i < n; i++)
+        kz_buf_putc(&b, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[i % 64]);
+    char *data = strndup(b.p + start, n);
+    assert_non_null(data);
+    kz_buf_puts(&b, "\"}]}}");
+    char *body = kz_buf_steal(&b);
+    kz_resp r = kz_post(&N, "/events/add", A_PUB, body);
+    KZ_EXPECT(r, 200);
+    char uuid[40];
+    snprintf(uuid, sizeof uuid, "%s", kz_resp_str(&r, "Event.uuid"));
+    kz_resp_free(&r);
+    r = kz_getf(&N, A_PUB, "/events/view/%s?withAttachments=1", uuid);
+    KZ_EXPECT(r, 200);
+    const char *got = kz_resp_str(&r, "Event.Attribute.0.data");
+    assert_non_null(got);
+    assert_int_equal(strlen(got), n);
+    assert_string_equal(got, data);
+    kz_resp_free(&r);
+    r = kz_getf(&N, A_PUB, "/events/view/%s", uuid);
+    KZ_EXPECT(r, 200);
+    assert_null(kz_resp_get(&r, "Event.Attribute.0.data"));
+    kz_resp_free(&r);
+    char path[80];
+    snprintf(path, sizeof path, "/api/v1/events/%s", uuid);
+    r = kz_delete(&N, path, A_PUB);
+    KZ_EXPECT(r, 204);
+    kz_resp_free(&r);
+    free(body);
+    free(data);
+}
+
 static void test_event_add_refusals(void **state)
 {
     (void)state;
@@ -352,6 +395,125 @@ static void test_attributes_search_csv_text(void **state)
 }
 
 /* ---- events/restSearch and events/index --------------------------------------------- */
+
+/* ---- '%' patterns and composite parts --------------------------------------- */
+
+#define LOADER_SHA "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"
+
+/* Number of attributes for a restSearch body, and whether one of them has
+ * this value (NULL: not checked). */
+static long hits_with(const char *key, const char *body, const char *value)
+{
+    kz_resp r = search("/attributes/restSearch", key, body);
+    KZ_EXPECT(r, 200);
+    long n = kz_resp_count(&r, "response.Attribute");
+    bool has = !value || kz_resp_list_has(&r, "response.Attribute", "value", value);
+    if (!has)
+        print_message("no '%s' in %s\n", value, r.body);
+    kz_resp_free(&r);
+    assert_true(has);
+    return n;
+}
+
+static void test_attributes_search_patterns(void **state)
+{
+    (void)state;
+    char ev[40];
+    add_event(A_PUB,
+              "{\"info\":\"composites\",\"distribution\":3,\"published\":true,"
+              "\"Tag\":[{\"name\":\"tlp:clear\"}],\"Attribute\":["
+              "{\"type\":\"filename|sha256\",\"value\":\"evil-loader.exe|" LOADER_SHA "\"},"
+              "{\"type\":\"ip-dst|port\",\"value\":\"203.0.113.9|8080\"},"
+              "{\"type\":\"domain|ip\",\"value\":\"pattern.example|203.0.113.10\"}]}",
+              ev, NULL);
+    /* a prefix: A's address and B's public network, not B's hidden copies */
+    assert_int_equal(hits_with(A_PUB, "{\"value\":\"198.51.100.%\"}", "198.51.100.7"), 2);
+    assert_int_equal(hits_with(A_PUB, "{\"value\":\"198.51.100.%\"}", "198.51.100.0/24"), 2);
+    /* B's reader sees B's private copy too, never the red one */
+    assert_int_equal(hits_with(B_RO, "{\"value\":\"198.51.100.%\"}", NULL), 3);
+    /* a domain suffix: the host under it, not the domain itself */
+    assert_int_equal(hits_with(A_PUB, "{\"value\":\"%.evil.example\"}", "c2.evil.example"), 1);
+    /* the same for host names only (answered from the domain index) */
+    assert_int_equal(hits_with(A_PUB, "{\"value\":\"%.evil.example\",\"type\":\"hostname\"}",
+                               "c2.evil.example"),
+                     1);
+    assert_int_equal(hits_with(A_PUB, "{\"value\":\"%evil.example\",\"type\":\"domain\"}",
+                               "evil.example"),
+                     1);
+    /* a path ending: the URL */
+    assert_int_equal(hits_with(A_PUB, "{\"value\":\"%.php\"}", "http://evil.example/gate.php"),
+                     1);
+    /* letters in either case, as MISP's LIKE */
+    assert_int_equal(hits_with(A_PUB, "{\"value\":\"%.EVIL.Example\"}", "c2.evil.example"), 1);
+    /* anywhere in the value (a scan): the domain, the host and the URL */
+    assert_int_equal(hits_with(A_PUB, "{\"value\":\"%evil.example%\"}",
+                               "http://evil.example/gate.php"),
+                     3);
+    /* in a pattern, '_' is one character; without a '%' it is itself */
+    assert_int_equal(hits_with(A_PUB, "{\"value\":\"198.51.1_0.7%\"}", "198.51.100.7"), 1);
+    assert_int_equal(hits_with(A_PUB, "{\"value\":\"198.51.1_.7%\"}", NULL), 0);
+    assert_int_equal(hits_with(A_PUB, "{\"value\":\"_98.51.100.7\"}", NULL), 0);
+    /* a prefix that may begin a name finds names too (they are not in the
+     * value index) and composite values starting with it */
+    assert_int_equal(hits_with(A_PUB, "{\"value\":\"evil%\"}", "evil.example"), 2);
+    assert_int_equal(hits_with(A_PUB, "{\"value\":\"evil%\"}",
+                               "evil-loader.exe|" LOADER_SHA),
+                     2);
+    /* no match at all */
+    assert_int_equal(hits_with(A_PUB, "{\"value\":\"%nowhere-at-all%\"}", NULL), 0);
+    /* a negated pattern and a negated value */
+    assert_int_equal(hits_with(A_PUB, "{\"value\":[\"198.51.100.%\",\"!198.51.100.0/24\"]}",
+                               "198.51.100.7"),
+                     1);
+    assert_int_equal(hits_with(A_PUB, "{\"value\":[\"%evil.example%\",\"!%.php\"]}", NULL), 2);
+    /* the parts of composite values, as MISP's value1 / value2 */
+    assert_int_equal(hits_with(A_PUB, "{\"value\":\"evil-loader.exe\"}",
+                               "evil-loader.exe|" LOADER_SHA),
+                     1);
+    /* the hash part, also written in upper case */
+    char body[200];
+    snprintf(body, sizeof body, "{\"value\":\"%s\"}", LOADER_SHA);
+    assert_int_equal(hits_with(A_PUB, body, "evil-loader.exe|" LOADER_SHA), 1);
+    char upper[65];
+    for (size_t i = 0; i < 64; i++)
+        upper[i] = (char)(LOADER_SHA[i] >= 'a' ? LOADER_SHA[i] - 32 : LOADER_SHA[i]);
+    upper[64] = 0;
+    snprintf(body, sizeof body, "{\"value\":\"%s\",\"type\":\"filename|sha256\"}", upper);
+    assert_int_equal(hits_with(A_PUB, body, "evil-loader.exe|" LOADER_SHA), 1);
+    assert_int_equal(hits_with(A_PUB, "{\"value\":\"203.0.113.9\"}", "203.0.113.9|8080"), 1);
+    assert_int_equal(hits_with(A_PUB, "{\"value\":\"203.0.113.10\"}",
+                               "pattern.example|203.0.113.10"),
+                     1);
+    assert_int_equal(hits_with(A_PUB, "{\"value\":\"pattern.example\"}",
+                               "pattern.example|203.0.113.10"),
+                     1);
+    /* a part is a whole part, not a prefix of one */
+    assert_int_equal(hits_with(A_PUB, "{\"value\":\"evil-loader\"}", NULL), 0);
+    assert_int_equal(hits_with(A_PUB, "{\"value\":\"203.0.113.1\"}", NULL), 0);
+    /* events/restSearch takes the same values */
+    kz_resp r = search("/events/restSearch", A_PUB, "{\"value\":\"%.evil.example\"}");
+    KZ_EXPECT(r, 200);
+    assert_true(has_uuid(kz_resp_get(&r, "response"), "Event", EB));
+    assert_int_equal(kz_resp_count(&r, "response"), 1);
+    kz_resp_free(&r);
+    r = search("/events/restSearch", A_PUB, "{\"value\":\"evil-loader.exe\"}");
+    KZ_EXPECT(r, 200);
+    assert_true(has_uuid(kz_resp_get(&r, "response"), "Event", ev));
+    assert_int_equal(kz_resp_count(&r, "response"), 1);
+    kz_resp_free(&r);
+    /* a pattern too long to be a value finds nothing, and says nothing */
+    char *big = malloc(9100);
+    assert_non_null(big);
+    memcpy(big, "{\"value\":\"%", 11);
+    memset(big + 11, 'a', 9000);
+    memcpy(big + 9011, "\"}", 3);
+    assert_int_equal(hits_with(A_PUB, big, NULL), 0);
+    free(big);
+    snprintf(body, sizeof body, "/api/v1/events/%s", ev);
+    r = kz_delete(&N, body, A_PUB);
+    KZ_EXPECT(r, 204);
+    kz_resp_free(&r);
+}
 
 static void test_events_search_and_index(void **state)
 {
@@ -550,6 +712,96 @@ static void test_correlations(void **state)
     kz_resp_free(&r);
 }
 
+/* The indicator of the native event view (GET /api/v1/events/{id}) with
+ * this value, or NULL. */
+static const json_t *view_ind(const kz_resp *r, const char *value)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(kz_resp_get(r, "indicators"), i, x) {
+        if (strcmp(json_string_value(json_object_get(x, "value")), value) == 0)
+            return x;
+    }
+    return NULL;
+}
+
+static long count_of(const kz_resp *r, const char *value)
+{
+    const json_t *x = view_ind(r, value);
+    assert_non_null(x);
+    const json_t *c = json_object_get(x, "correlation_count");
+    return c ? (long)json_integer_value(c) : -1;
+}
+
+/* The count of value in event as key sees it, once the background index
+ * has caught up with the store (want), or what it is after 10 s. */
+static long count_when(const char *key, const char *event, const char *value, long want)
+{
+    long got = -1;
+    for (int tries = 0; tries < 100; tries++) {
+        kz_resp r = kz_getf(&N, key, "/api/v1/events/%s", event);
+        KZ_EXPECT(r, 200);
+        got = count_of(&r, value);
+        kz_resp_free(&r);
+        if (got == want)
+            break;
+        usleep(100 * 1000);
+    }
+    return got;
+}
+
+/* Inline counts on the native event view: per indicator, the other events
+ * the caller may see that share it; hidden events never count. */
+static void test_event_view_counts(void **state)
+{
+    (void)state;
+    kz_resp r = kz_getf(&N, A_PUB, "/api/v1/events/%s", EA);
+    KZ_EXPECT(r, 200);
+    /* md5: in B's public, private and red events; A sees only the public */
+    assert_int_equal(count_of(&r, MD5), 1);
+    /* the address: inside B's public network (B's private and red copies of
+     * the address itself are hidden) */
+    assert_int_equal(count_of(&r, "198.51.100.7"), 1);
+    /* the domain: B's public host under it */
+    assert_int_equal(count_of(&r, "evil.example"), 1);
+    /* shared with no other event */
+    assert_int_equal(count_of(&r, "drop.exe"), 0);
+    /* free text is not correlated: no count at all */
+    const json_t *text = view_ind(&r, "notes");
+    assert_non_null(text);
+    assert_null(json_object_get(text, "correlation_count"));
+    assert_null(json_object_get(text, "over_correlating"));
+    assert_null(json_object_get(view_ind(&r, MD5), "over_correlating"));
+    kz_resp_free(&r);
+    /* B's reader sees B's private copy too (2), never the red one */
+    assert_int_equal(count_when(B_RO, EB, MD5, 2), 2);
+
+    /* One more event of B's that A may not see, sharing the md5 and the
+     * address: B's count grows (so the index has it), A's does not. */
+    char hidden[40];
+    add_event(B_PUB,
+              "{\"info\":\"B private 2\",\"distribution\":0,\"Tag\":[{\"name\":\"tlp:green\"}],"
+              "\"Attribute\":[{\"type\":\"md5\",\"value\":\"" MD5 "\"},"
+              "{\"type\":\"ip-dst\",\"value\":\"198.51.100.7\"}]}",
+              hidden, NULL);
+    assert_int_equal(count_when(B_RO, EB, MD5, 3), 3);
+    r = kz_getf(&N, A_PUB, "/api/v1/events/%s", EA);
+    KZ_EXPECT(r, 200);
+    assert_int_equal(count_of(&r, MD5), 1);
+    assert_int_equal(count_of(&r, "198.51.100.7"), 1);
+    kz_resp_free(&r);
+    /* the MISP view agrees: one related event for A */
+    r = kz_getf(&N, A_PUB, "/events/view/%s", EA);
+    KZ_EXPECT(r, 200);
+    assert_int_equal(kz_resp_count(&r, "Event.RelatedEvent"), 1);
+    kz_resp_free(&r);
+    char path[80];
+    snprintf(path, sizeof path, "/api/v1/events/%s", hidden);
+    r = kz_delete(&N, path, B_PUB);
+    KZ_EXPECT(r, 204);
+    kz_resp_free(&r);
+}
+
 /* More visible events than the limit (20) share a value: marked, not listed. */
 static void test_over_correlation(void **state)
 {
@@ -583,6 +835,19 @@ static void test_over_correlation(void **state)
     assert_int_equal(kz_resp_count(&r, "correlations"), 0);
     assert_int_equal(json_integer_value(kz_resp_get(&r, "limit")), 20);
     kz_resp_free(&r);
+    /* the native event view marks the value instead of counting it */
+    r = kz_getf(&N, A_PUB, "/api/v1/indicators/%s", ind);
+    KZ_EXPECT(r, 200);
+    char ev[40];
+    snprintf(ev, sizeof ev, "%s", kz_resp_str(&r, "event_id"));
+    kz_resp_free(&r);
+    r = kz_getf(&N, A_PUB, "/api/v1/events/%s", ev);
+    KZ_EXPECT(r, 200);
+    const json_t *x = view_ind(&r, "192.0.2.200");
+    assert_non_null(x);
+    assert_true(json_is_true(json_object_get(x, "over_correlating")));
+    assert_null(json_object_get(x, "correlation_count"));
+    kz_resp_free(&r);
 }
 
 int main(void)
@@ -591,13 +856,16 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_auth_with_bare_key),
         cmocka_unit_test(test_event_add_and_view),
+        cmocka_unit_test(test_event_add_attachment),
         cmocka_unit_test(test_event_add_refusals),
         cmocka_unit_test(test_attributes_search_acl),
         cmocka_unit_test(test_attributes_search_filters),
         cmocka_unit_test(test_attributes_search_csv_text),
+        cmocka_unit_test(test_attributes_search_patterns),
         cmocka_unit_test(test_events_search_and_index),
         cmocka_unit_test(test_sightings),
         cmocka_unit_test(test_correlations),
+        cmocka_unit_test(test_event_view_counts),
         cmocka_unit_test(test_over_correlation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

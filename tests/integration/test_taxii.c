@@ -3,8 +3,10 @@
  * at a TLP ceiling), Add Objects with its status resource (failures,
  * duplicates), object listings with every filter and stateless pagination
  * (a `next` token still works after a restart), manifest, versions, one
- * object GET/DELETE, the TAXII error bodies of 401/403/404/406/413/415/422,
- * and the ACL: an AMBER+STRICT object of another org never shows anywhere.
+ * object GET/DELETE, the TAXII error bodies of 401/403/404/405/406/413/415/
+ * 422 (405 with Allow), sharing-group collections (members only, POST makes
+ * sharing_group events), and the ACL: an AMBER+STRICT object of another org
+ * never shows anywhere.
  * docs/taxii-conformance.md cites these test names.
  */
 #include <curl/curl.h>
@@ -33,7 +35,7 @@ typedef struct tx {
     char *body;
     size_t len;
     json_t *json;
-    char ctype[128], first[64], last[64];
+    char ctype[128], first[64], last[64], allow[128];
 } tx;
 
 static size_t on_body(char *p, size_t sz, size_t n, void *ud)
@@ -70,6 +72,7 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud)
     hdr_copy(p, k, "Content-Type:", t->ctype, sizeof t->ctype);
     hdr_copy(p, k, "X-TAXII-Date-Added-First:", t->first, sizeof t->first);
     hdr_copy(p, k, "X-TAXII-Date-Added-Last:", t->last, sizeof t->last);
+    hdr_copy(p, k, "Allow:", t->allow, sizeof t->allow);
     return k;
 }
 
@@ -1043,6 +1046,203 @@ static void test_taxii_client_pull(void **state)
     kz_node_free(&N2);
 }
 
+/* ---- 405: TAXII error resources with Allow ----------------------------------- */
+
+static void test_taxii_405(void **state)
+{
+    (void)state;
+    char p[256];
+    coll_path(p, sizeof p, ORG_COLL_A, "objects/");
+    struct {
+        const char *method, *path, *allow;
+    } cases[] = {
+        {"DELETE", "/taxii2/", "GET"},
+        {"POST", ROOT "collections/", "GET"},
+        {"PUT", p, "GET, POST"},
+        {"POST", ROOT "status/00000000-0000-4000-8000-000000000000/", "GET"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tx t = taxii_full(cases[i].method, cases[i].path, BEARER_A, MEDIA, NULL, NULL, 0);
+        expect_taxii_error(&t, 405);
+        assert_string_equal(jstr(t.json, "error_code"), "method_not_allowed");
+        assert_string_equal(jstr(t.json, "title"), "Method not allowed");
+        assert_non_null(strstr(jstr(t.json, "description"), cases[i].method));
+        assert_string_equal(t.allow, cases[i].allow);
+        tx_free(&t);
+    }
+    /* The native API keeps its own error body. */
+    tx t = taxii_full("PUT", "/api/v1/events", BEARER_A, "application/json", NULL, NULL, 0);
+    assert_int_equal(t.status, 405);
+    assert_non_null(json_object_get(t.json, "error"));
+    assert_null(json_object_get(t.json, "http_status"));
+    assert_string_equal(t.allow, "GET, POST");
+    tx_free(&t);
+}
+
+/* ---- sharing-group collections ----------------------------------------------- */
+
+#define SG_IND "indicator--0f4a1c52-8c61-4d6f-9e0a-2b7b3c9d1e5a"
+#define SG2_IND "indicator--0f4a1c52-8c61-4d6f-9e0a-2b7b3c9d1e5c"
+
+static void test_taxii_sharing_group_collections(void **state)
+{
+    (void)state;
+    /* B (publisher) makes a group with A; C is not in it. */
+    char body[256];
+    snprintf(body, sizeof body, "{\"name\":\"incident-42\",\"member_orgs\":[\"%s\"]}", ORG_A);
+    kz_resp r = kz_post(&N, "/api/v1/sharing-groups", B_AN, body);
+    assert_int_equal(r.status, 201);
+    char sg[40], name[80], coll[40];
+    snprintf(sg, sizeof sg, "%s", kz_resp_str(&r, "id"));
+    kz_resp_free(&r);
+    snprintf(name, sizeof name, "sharing-group:%s", sg);
+    coll_uuid(name, coll);
+
+    /* Members have the collection (after their org and community ones). */
+    const char *members[] = {BEARER_A, BEARER_B};
+    for (size_t i = 0; i < 2; i++) {
+        tx t = tget(members[i], ROOT "collections/");
+        json_t *c = find_coll(json_object_get(t.json, "collections"), coll);
+        assert_non_null(c);
+        assert_non_null(strstr(jstr(c, "title"), "incident-42"));
+        assert_true(json_is_true(json_object_get(c, "can_read")));
+        assert_true(json_is_true(json_object_get(c, "can_write")));
+        tx_free(&t);
+    }
+    /* A non-member: not listed, and 404 on every endpoint of it. */
+    tx t = tget(BEARER_C, ROOT "collections/");
+    assert_null(find_coll(json_object_get(t.json, "collections"), coll));
+    tx_free(&t);
+    char p[256];
+    const char *rest[] = {"", "objects/", "manifest/"};
+    for (size_t i = 0; i < 3; i++) {
+        coll_path(p, sizeof p, coll, rest[i]);
+        t = tget(BEARER_C, p);
+        expect_taxii_error(&t, 404);
+        tx_free(&t);
+    }
+
+    /* B posts an indicator into it: stored in an event with distribution
+     * sharing_group aimed at the group, which A (member) then reads. */
+    char *ind = indicator(SG_IND, "2026-03-01T00:00:00.000Z", "203.0.113.42");
+    const char *objs[] = {ind};
+    char *env = envelope(objs, 1);
+    coll_path(p, sizeof p, coll, "objects/");
+    t = tpost(BEARER_C, p, env);
+    expect_taxii_error(&t, 404);
+    tx_free(&t);
+    t = tpost(BEARER_B, p, env);
+    assert_int_equal(t.status, 202);
+    assert_int_equal(json_integer_value(json_object_get(t.json, "success_count")), 1);
+    tx_free(&t);
+    free(env);
+    free(ind);
+    t = list(BEARER_A, coll, "objects/", "");
+    assert_int_equal(t.status, 200);
+    assert_int_equal(count_objs(&t), 1);
+    assert_true(has_obj(&t, SG_IND, NULL));
+    tx_free(&t);
+    t = list(BEARER_B, coll, "objects/", "");
+    assert_true(has_obj(&t, SG_IND, NULL));
+    tx_free(&t);
+    /* A report posted there becomes an event of its own, aimed at the
+     * group as well. */
+    const char *report =
+        "{\"objects\":[{\"type\":\"report\",\"spec_version\":\"2.1\","
+        "\"id\":\"report--0f4a1c52-8c61-4d6f-9e0a-2b7b3c9d1e5b\","
+        "\"created\":\"2026-03-01T00:00:00.000Z\",\"modified\":\"2026-03-01T00:00:00.000Z\","
+        "\"name\":\"incident 42 report\",\"published\":\"2026-03-01T00:00:00Z\","
+        "\"object_refs\":[\"" SG_IND "\"]}]}";
+    t = tpost(BEARER_B, p, report);
+    assert_int_equal(t.status, 202);
+    assert_int_equal(json_integer_value(json_object_get(t.json, "success_count")), 1);
+    tx_free(&t);
+    t = list(BEARER_A, coll, "objects/", "?match[type]=report");
+    assert_int_equal(count_objs(&t), 1);
+    tx_free(&t);
+    /* The events behind them: distribution sharing_group, this group. */
+    r = kz_get(&N, "/api/v1/events?limit=100", B_AN);
+    assert_int_equal(r.status, 200);
+    size_t n_group = 0, i;
+    bool titled = false;
+    json_t *e;
+    json_array_foreach(kz_resp_get(&r, "events"), i, e) {
+        const char *g = json_string_value(json_object_get(e, "sharing_group_id"));
+        if (!g || strcmp(g, sg) != 0)
+            continue;
+        n_group++;
+        assert_string_equal(json_string_value(json_object_get(e, "distribution")),
+                            "sharing_group");
+        titled |= strcmp(json_string_value(json_object_get(e, "title")), "incident 42 report") == 0;
+    }
+    assert_int_equal(n_group, 2);
+    assert_true(titled);
+    kz_resp_free(&r);
+    /* C sees the object nowhere; A's community collections do not hold it. */
+    t = list(BEARER_C, ORG_COLL_A, "objects/", "");
+    expect_taxii_error(&t, 404);
+    tx_free(&t);
+    const char *others[] = {COMM_GREEN, COMM_AMBER};
+    for (size_t k = 0; k < 2; k++) {
+        t = list(BEARER_A, others[k], "objects/", "?match[id]=" SG_IND);
+        assert_int_equal(t.status, 200);
+        assert_int_equal(count_objs(&t), 0);
+        tx_free(&t);
+    }
+    /* What the group's collection holds is only the group's: A's own
+     * objects are not in it. */
+    t = list(BEARER_A, coll, "objects/", "?match[id]=" IND_A);
+    assert_int_equal(t.status, 200);
+    assert_int_equal(count_objs(&t), 0);
+    tx_free(&t);
+
+    /* A second group of B and C, without A: what B posts there never shows
+     * in the first group's collection, and A has no way to it. */
+    snprintf(body, sizeof body, "{\"name\":\"incident-43\",\"member_orgs\":[\"%s\"]}", ORG_C);
+    r = kz_post(&N, "/api/v1/sharing-groups", B_AN, body);
+    assert_int_equal(r.status, 201);
+    char sg2[40], coll2[40];
+    snprintf(sg2, sizeof sg2, "%s", kz_resp_str(&r, "id"));
+    kz_resp_free(&r);
+    snprintf(name, sizeof name, "sharing-group:%s", sg2);
+    coll_uuid(name, coll2);
+    ind = indicator(SG2_IND, "2026-03-02T00:00:00.000Z", "203.0.113.43");
+    const char *objs2[] = {ind};
+    env = envelope(objs2, 1);
+    char p2[256];
+    coll_path(p2, sizeof p2, coll2, "objects/");
+    t = tpost(BEARER_A, p2, env); /* A is not a member: no such collection */
+    expect_taxii_error(&t, 404);
+    tx_free(&t);
+    t = tpost(BEARER_B, p2, env);
+    assert_int_equal(t.status, 202);
+    assert_int_equal(json_integer_value(json_object_get(t.json, "success_count")), 1);
+    tx_free(&t);
+    free(env);
+    free(ind);
+    t = list(BEARER_C, coll2, "objects/", "");
+    assert_int_equal(t.status, 200);
+    assert_true(has_obj(&t, SG2_IND, NULL));
+    assert_false(has_obj(&t, SG_IND, NULL));
+    tx_free(&t);
+    /* B is in both groups: each collection holds its own group's object. */
+    t = list(BEARER_B, coll, "objects/", "");
+    assert_true(has_obj(&t, SG_IND, NULL));
+    assert_false(has_obj(&t, SG2_IND, NULL));
+    tx_free(&t);
+    t = list(BEARER_A, coll, "objects/", "?match[id]=" SG2_IND);
+    assert_int_equal(t.status, 200);
+    assert_int_equal(count_objs(&t), 0);
+    tx_free(&t);
+    const char *rest2[] = {"objects/" SG2_IND "/", "objects/" SG2_IND "/versions/", "manifest/"};
+    for (size_t k = 0; k < 3; k++) {
+        coll_path(p2, sizeof p2, coll2, rest2[k]);
+        t = tget(BEARER_A, p2);
+        expect_taxii_error(&t, 404);
+        tx_free(&t);
+    }
+}
+
 int main(void)
 {
     kz_base_init();
@@ -1062,6 +1262,8 @@ int main(void)
         cmocka_unit_test(test_taxii_community_sharing),
         cmocka_unit_test(test_taxii_amber_strict_never_shown),
         cmocka_unit_test(test_taxii_client_pull),
+        cmocka_unit_test(test_taxii_405),
+        cmocka_unit_test(test_taxii_sharing_group_collections),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -173,7 +173,7 @@ int kz_node_start(kz_node *n, const char *const *extra)
     n->pid = pid;
     n->out_fd = pfd[0];
     /* Read stdout until the "listening on" line; ASan builds start slowly. */
-    char buf[2048];
+    char buf[2048] = "";
     size_t got = 0;
     long long end = now_ms() + 60000;
     const char *mark = "kizuna: listening on http://";

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "formats/formats.h"
+#include "formats/misp_int.h"
+#include "http/http_int.h"
 #include "store/store.h"
 
 static const char *const EVENT_FILES[] = {
@@ -759,6 +761,346 @@ static void attribute_markings(void **state)
     assert_true(has_warning(&me, "distribution 3 is wider than the event's"));
 }
 
+/* ---- the attachment fast path (misp_load.c) ------------------------------------- */
+
+static char *slurp(const char *rel, size_t *n)
+{
+    char path[1024];
+    if (!kz_test_data_path(rel, path, sizeof path))
+        skip();
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    long len = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *b = malloc((size_t)len + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)len, fp), (size_t)len);
+    b[len] = 0;
+    fclose(fp);
+    *n = (size_t)len;
+    return b;
+}
+
+/* Parses text through kz_misp_load (spans) and through kz_json_load, and
+ * checks that both give the same event; returns the number of spans. */
+static size_t load_both_ways(fx *f, const char *text, size_t n, kz_misp_event *fast)
+{
+    kz_err err = {0};
+    json_t *j;
+    kz_misp_spans sp;
+    if (kz_misp_load(text, n, &j, &sp, &err) != 0)
+        fail_msg("kz_misp_load: %s", err.msg);
+    kz_misp_import_opts o = {.default_tlp = -1, .default_distribution = -1, .spans = &sp};
+    int rc = kz_misp_event_parse(j, &o, &f->a, fast, &err);
+    json_decref(j);
+    size_t spans = sp.n;
+    kz_misp_spans_free(&sp);
+    assert_int_equal(sp.n, 0);
+    if (rc)
+        fail_msg("parse: %s", err.msg);
+    kz_misp_event slow;
+    assert_int_equal(kz_json_load(text, n, &j, &err), 0);
+    assert_int_equal(kz_misp_event_parse(j, NULL, &f->a, &slow, &err), 0);
+    json_decref(j);
+    assert_int_equal(fast->ev.n_indicators, slow.ev.n_indicators);
+    for (size_t i = 0; i < slow.ev.n_indicators; i++) {
+        assert_string_equal(fast->ev.indicators[i].id, slow.ev.indicators[i].id);
+        assert_string_equal(fast->ev.indicators[i].value, slow.ev.indicators[i].value);
+        assert_int_equal(fast->attrs[i].data == NULL, slow.attrs[i].data == NULL);
+        if (slow.attrs[i].data)
+            assert_string_equal(fast->attrs[i].data, slow.attrs[i].data);
+    }
+    return spans;
+}
+
+static void attachments_fast_path(void **state)
+{
+    fx *f = *state;
+    size_t n;
+    char *text = slurp("misp/very_long_event.json", &n);
+    kz_misp_event me;
+    /* both attachments (330 KB of base64) are read from the text itself */
+    assert_int_equal(load_both_ways(f, text, n, &me), 2);
+    size_t with_data = 0, big = 0;
+    for (size_t i = 0; i < me.ev.n_indicators; i++) {
+        with_data += me.attrs[i].data != NULL;
+        big += me.attrs[i].data && strlen(me.attrs[i].data) > 100000;
+    }
+    assert_int_equal(with_data, 2);
+    assert_int_equal(big, 2);
+    /* and stored as the slow path would: it reads back the same */
+    put_ok(f, &me);
+    kz_misp_event back;
+    kz_err err = {0};
+    assert_int_equal(kz_store_misp_event_get(f->st, me.ev.id, &f->a, &back, &err), 0);
+    size_t same = 0;
+    for (size_t i = 0; i < back.ev.n_indicators; i++) {
+        size_t k = 0;
+        const kz_indicator *x = find_ind(&me, back.ev.indicators[i].id, &k);
+        assert_non_null(x);
+        if (back.attrs[i].data) {
+            assert_non_null(me.attrs[k].data);
+            assert_string_equal(back.attrs[i].data, me.attrs[k].data);
+            same++;
+        }
+    }
+    assert_int_equal(same, 2);
+    free(text);
+}
+
+/* A document built around one big "data" string written as given. */
+static char *doc_with_data(const char *data_prefix, size_t filler, const char *tail)
+{
+    kz_buf b;
+    kz_buf_init(&b);
+    kz_buf_puts(&b, EV_HEAD "\"Attribute\":[{\"type\":\"attachment\",\"value\":\"a.png\","
+                            "\"uuid\":\"66666666-2222-4333-8444-555555555555\",\"data\":\"");
+    kz_buf_puts(&b, data_prefix);
+    for (size_t i = 0; i < filler; i++)
+        kz_buf_putc(&b, "QUJD"[i % 4]);
+    kz_buf_puts(&b, tail);
+    return kz_buf_steal(&b);
+}
+
+static void attachments_fast_path_edges(void **state)
+{
+    fx *f = *state;
+    kz_misp_event me;
+    /* plain: taken from the text */
+    char *d = doc_with_data("", 8192, "\"}]}}");
+    assert_int_equal(load_both_ways(f, d, strlen(d), &me), 1);
+    assert_int_equal(strlen(me.attrs[0].data), 8192);
+    free(d);
+    /* an escape inside: jansson reads it (and unescapes "\/") */
+    d = doc_with_data("ab\\/cd", 8192, "\"}]}}");
+    assert_int_equal(load_both_ways(f, d, strlen(d), &me), 0);
+    assert_memory_equal(me.attrs[0].data, "ab/cd", 5);
+    free(d);
+    /* short strings are left to jansson */
+    d = doc_with_data("", 100, "\"}]}}");
+    assert_int_equal(load_both_ways(f, d, strlen(d), &me), 0);
+    free(d);
+    /* a document holding the marker's escape anywhere is never rewritten:
+     * its own "\u0001kz:0" stays a string */
+    d = doc_with_data("", 8192, "\",\"comment\":\"\\u0001kz:0\"}]}}");
+    assert_int_equal(load_both_ways(f, d, strlen(d), &me), 0);
+    assert_string_equal(me.ev.indicators[0].comment, "\001kz:0");
+    free(d);
+    /* broken JSON after a big string: the error is kz_json_load's, with the
+     * line and column of the document as sent */
+    d = doc_with_data("", 8192, "\"}]}x");
+    kz_err e1 = {0}, e2 = {0};
+    json_t *j = NULL;
+    kz_misp_spans sp;
+    assert_int_equal(kz_misp_load(d, strlen(d), &j, &sp, &e1), KZ_E_INVALID);
+    assert_null(j);
+    assert_int_equal(sp.n, 0);
+    assert_int_equal(kz_json_load(d, strlen(d), &j, &e2), KZ_E_INVALID);
+    assert_string_equal(e1.msg, e2.msg);
+    assert_non_null(strstr(e1.msg, "malformed JSON at line 1"));
+    free(d);
+    /* an unterminated big string: the same */
+    d = doc_with_data("", 8192, "");
+    assert_int_equal(kz_misp_load(d, strlen(d), &j, &sp, &e1), KZ_E_INVALID);
+    assert_int_equal(kz_json_load(d, strlen(d), &j, &e2), KZ_E_INVALID);
+    assert_string_equal(e1.msg, e2.msg);
+    free(d);
+    /* a span marker given where there are no spans is not one */
+    kz_misp_spans none = {0};
+    const char *p;
+    size_t pn;
+    assert_int_equal(kz_misp_span_value(&none, "\001kz:0", &p, &pn), -1);
+}
+
+/* ---- streaming a big event (misp_split.c, kz_misp_import_text) ---------------------- */
+
+#define BIG_N 12000
+
+/* A single event of BIG_N top-level attributes (mixed types, tags, a
+ * sighting, a big attachment) and one object; bad >= 0 makes that
+ * attribute's md5 invalid, and broken >= 0 breaks that attribute's JSON. */
+static char *big_event(long bad, long broken)
+{
+    kz_buf b;
+    kz_buf_init(&b);
+    kz_buf_puts(&b, "{\"Event\":{\"uuid\":\"77777777-2222-4333-8444-555555555555\","
+                    "\"info\":\"big\",\"date\":\"2024-01-01\",\"distribution\":\"3\","
+                    "\"timestamp\":\"1704067200\",\"published\":true,"
+                    "\"Orgc\":{\"uuid\":\"55f6ea5e-2c60-40e5-964f-47a8950d210f\",\"name\":\"CIRCL\"},"
+                    "\"Tag\":[{\"name\":\"tlp:green\"}],\n\"Attribute\" : [\n");
+    for (long i = 0; i < BIG_N; i++) {
+        if (i)
+            kz_buf_puts(&b, i % 7 ? "," : " ,\n ");
+        if (i == broken) {
+            kz_buf_puts(&b, "{\"type\":\"md5\" \"value\":\"x\"}");
+            continue;
+        }
+        switch (i % 5) {
+        case 0:
+            kz_buf_printf(&b, "{\"type\":\"ip-dst\",\"value\":\"10.%ld.%ld.%ld\","
+                              "\"Tag\":[{\"name\":\"t%ld\"}]}",
+                          (i >> 16) & 255, (i >> 8) & 255, i & 255, i % 3);
+            break;
+        case 1:
+            kz_buf_printf(&b, "{\"type\":\"md5\",\"value\":\"%s%028lx\",\"comment\":\"c\\\"%ld\"}",
+                          i == bad ? "zzzz" : "abcd", i, i);
+            break;
+        case 2:
+            kz_buf_printf(&b, "{\"type\":\"hostname\",\"value\":\"H%ld.Example.org\","
+                              "\"Sighting\":[{\"type\":\"0\",\"date_sighting\":\"1704067300\"}]}",
+                          i);
+            break;
+        case 3:
+            kz_buf_printf(&b, "{\"type\":\"filename|sha256\",\"value\":\"f%ld.exe|%064lx\"}", i,
+                          i);
+            break;
+        default:
+            if (i == 4) {
+                kz_buf_puts(&b, "{\"type\":\"attachment\",\"value\":\"a.bin\",\"data\":\"");
+                for (int k = 0; k < 5000; k++)
+                    kz_buf_puts(&b, "QUJD");
+                kz_buf_puts(&b, "\"}");
+            } else {
+                kz_buf_printf(&b, "{\"type\":\"text\",\"value\":\"note %ld\"}", i);
+            }
+        }
+    }
+    kz_buf_puts(&b, "\n],\"Object\":[{\"name\":\"file\",\"uuid\":"
+                    "\"88888888-2222-4333-8444-555555555555\",\"Attribute\":["
+                    "{\"type\":\"filename\",\"object_relation\":\"filename\",\"value\":\"o.exe\"},"
+                    "{\"type\":\"md5\",\"object_relation\":\"md5\","
+                    "\"value\":\"0123456789abcdef0123456789abcdef\"}]}]}}");
+    return kz_buf_steal(&b);
+}
+
+static void streamed_import_matches(void **state)
+{
+    fx *f = *state;
+    char *doc = big_event(-1, -1);
+    size_t n = strlen(doc);
+    kz_err err = {0};
+    /* it is cut for streaming */
+    kz_misp_split *sp = NULL;
+    assert_int_equal(kz_misp_split_load(doc, n, 10000, &sp, &err), 0);
+    assert_non_null(sp);
+    kz_misp_split_free(sp);
+    /* streamed into this store ... */
+    kz_misp_put_opts o = {.create_orgs = true};
+    kz_misp_event me;
+    if (kz_misp_import_text(f->st, doc, n, NULL, &o, &f->a, &me, NULL, &err) != 0)
+        fail_msg("streamed: %s", err.msg);
+    assert_null(me.progress);
+    assert_int_equal(me.ev.n_indicators, BIG_N + 2);
+    /* ... and the usual way into another: both read back the same */
+    kz_store *st2;
+    assert_int_equal(kz_store_open(":memory:", &st2, &err), 0);
+    json_t *j;
+    assert_int_equal(kz_json_load(doc, n, &j, &err), 0);
+    kz_misp_event me2;
+    assert_int_equal(kz_misp_event_parse(j, NULL, &f->a, &me2, &err), 0);
+    json_decref(j);
+    assert_int_equal(kz_store_misp_event_put(st2, &me2, &o, NULL, &err), 0);
+    kz_misp_event a, b;
+    assert_int_equal(kz_store_misp_event_get(f->st, me.ev.id, &f->a, &a, &err), 0);
+    assert_int_equal(kz_store_misp_event_get(st2, me.ev.id, &f->a, &b, &err), 0);
+    assert_int_equal(a.ev.n_indicators, BIG_N + 2);
+    assert_int_equal(a.ev.n_indicators, b.ev.n_indicators);
+    assert_int_equal(a.n_objects, 1);
+    assert_int_equal(a.n_objects, b.n_objects);
+    size_t tags = 0, sightings = 0, data = 0;
+    for (size_t i = 0; i < a.ev.n_indicators; i++) {
+        const kz_indicator *x = &a.ev.indicators[i], *y = &b.ev.indicators[i];
+        assert_string_equal(x->id, y->id);
+        assert_string_equal(x->value, y->value);
+        assert_int_equal(x->type, y->type);
+        assert_int_equal(x->tags.n, y->tags.n);
+        tags += x->tags.n;
+        assert_string_equal(a.attrs[i].type, b.attrs[i].type);
+        assert_int_equal(a.attrs[i].object, b.attrs[i].object);
+        assert_int_equal(a.attrs[i].n_sightings, b.attrs[i].n_sightings);
+        sightings += a.attrs[i].n_sightings;
+        assert_int_equal(a.attrs[i].data == NULL, b.attrs[i].data == NULL);
+        if (a.attrs[i].data) {
+            assert_string_equal(a.attrs[i].data, b.attrs[i].data);
+            data++;
+        }
+        assert_int_equal(a.attrs[i].seq > a.attrs[i ? i - 1 : 0].seq || i == 0, true);
+    }
+    assert_int_equal(tags, (BIG_N + 4) / 5);
+    assert_int_equal(sightings, BIG_N / 5);
+    assert_int_equal(data, 1);
+    /* the object's attributes come last, as in the document */
+    assert_string_equal(a.ev.indicators[BIG_N].value, "o.exe");
+    kz_store_close(st2);
+    free(doc);
+}
+
+static void streamed_import_failures(void **state)
+{
+    fx *f = *state;
+    kz_misp_put_opts o = {.create_orgs = true};
+    kz_misp_event me;
+    kz_err err = {0};
+    /* an invalid value deep in the array: named, and nothing stored */
+    char *doc = big_event(11001, -1);
+    assert_int_equal(kz_misp_import_text(f->st, doc, strlen(doc), NULL, &o, &f->a, &me, NULL,
+                                         &err),
+                     KZ_E_VALUE);
+    assert_non_null(strstr(err.msg, "Attribute[11001]"));
+    assert_string_equal(err.field, "Attribute[11001]");
+    kz_misp_event back;
+    kz_err e2 = {0};
+    assert_int_equal(
+        kz_store_misp_event_get(f->st, "77777777-2222-4333-8444-555555555555", &f->a, &back, &e2),
+        KZ_E_NOTFOUND);
+    free(doc);
+    /* broken JSON deep in the array: kz_json_load's message for the document */
+    doc = big_event(-1, 9000);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(kz_misp_import_text(f->st, doc, strlen(doc), NULL, &o, &f->a, &me, NULL,
+                                         &err),
+                     KZ_E_INVALID);
+    json_t *j = NULL;
+    assert_int_equal(kz_json_load(doc, strlen(doc), &j, &e2), KZ_E_INVALID);
+    assert_string_equal(err.msg, e2.msg);
+    assert_int_equal(
+        kz_store_misp_event_get(f->st, "77777777-2222-4333-8444-555555555555", &f->a, &back, &e2),
+        KZ_E_NOTFOUND);
+    free(doc);
+    /* a trailing comma in the array is not cut around: jansson refuses it */
+    doc = big_event(-1, -1);
+    char *close = strstr(doc, "\n],\"Object\"");
+    assert_non_null(close);
+    close[0] = ',';
+    memset(&err, 0, sizeof err);
+    kz_misp_split *sp = NULL;
+    assert_int_equal(kz_misp_split_load(doc, strlen(doc), 10000, &sp, &err), 0);
+    assert_null(sp);
+    assert_int_equal(kz_misp_import_text(f->st, doc, strlen(doc), NULL, &o, &f->a, &me, NULL,
+                                         &err),
+                     KZ_E_INVALID);
+    assert_non_null(strstr(err.msg, "malformed JSON"));
+    free(doc);
+    /* an event already there is a conflict without replace, and the parser
+     * thread is stopped and joined (ASan and the leak check watch) */
+    doc = big_event(-1, -1);
+    assert_int_equal(kz_misp_import_text(f->st, doc, strlen(doc), NULL, &o, &f->a, &me, NULL,
+                                         &err),
+                     0);
+    assert_int_equal(kz_misp_import_text(f->st, doc, strlen(doc), NULL, &o, &f->a, &me, NULL,
+                                         &err),
+                     KZ_E_CONFLICT);
+    /* with replace and the same timestamp: unchanged */
+    kz_misp_put_opts rep = {.create_orgs = true, .replace = true};
+    kz_misp_put_result res;
+    assert_int_equal(kz_misp_import_text(f->st, doc, strlen(doc), NULL, &rep, &f->a, &me, &res,
+                                         &err),
+                     0);
+    assert_int_equal(res, KZ_MISP_UNCHANGED);
+    free(doc);
+}
+
 int main(void)
 {
     kz_base_init();
@@ -776,6 +1118,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(nothing_stored_on_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(newer_copy_replaces, setup, teardown),
         cmocka_unit_test_setup_teardown(attribute_markings, setup, teardown),
+        cmocka_unit_test_setup_teardown(attachments_fast_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(attachments_fast_path_edges, setup, teardown),
+        cmocka_unit_test_setup_teardown(streamed_import_matches, setup, teardown),
+        cmocka_unit_test_setup_teardown(streamed_import_failures, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

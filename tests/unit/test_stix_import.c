@@ -764,6 +764,96 @@ static void test_large_input_read_in_parallel(void **state)
     assert_non_null(strstr(v[0].json, "10.0.0.0"));
 }
 
+static void test_streaming_failure_far_in_stores_nothing(void **state)
+{
+    fx *f = *state;
+    /* More chunks than the readers may run ahead of the writer: the writer
+     * has stored the first ones when the last object turns out invalid. */
+    const size_t bad[] = {39999};
+    char *doc = big_bundle(40000, bad, 1);
+    kz_stix_import_opts o = opts_of(f);
+    kz_stix_report rep;
+    kz_err err = {0};
+    assert_int_equal(kz_stix_import(f->st, doc, strlen(doc), &o, true, &f->a, &rep, &err),
+                     KZ_E_VALUE);
+    free(doc);
+    assert_string_equal(err.msg, "1 of 40000 objects are invalid; nothing was stored");
+    assert_int_equal(rep.errors.n, 1);
+    assert_string_equal(rep.errors.v[0].field, "objects[39999].id");
+    assert_int_equal(rep.events.n, 0);
+    kz_stix_query q = {.tlp_max = -1, .limit = 1, .versions = {.all = true}};
+    kz_stix_obj *v;
+    size_t n;
+    assert_int_equal(kz_store_stix_list(f->st, &q, &f->a, &v, &n, NULL, &err), 0);
+    assert_int_equal(n, 0);
+}
+
+static void test_one_id_many_times_is_one_version(void **state)
+{
+    fx *f = *state;
+    /* 30,000 copies of one object and 3 of another version: each id and
+     * version once, the rest duplicates (and no pass over all the copies
+     * for each copy). */
+    kz_buf b;
+    kz_buf_init(&b);
+    kz_buf_puts(&b, "{\"type\":\"bundle\",\"id\":\"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d\","
+                    "\"objects\":[");
+    for (size_t i = 0; i < 30003; i++)
+        kz_buf_printf(&b,
+                      "%s{\"type\":\"malware\",\"spec_version\":\"2.1\","
+                      "\"id\":\"malware--162d917e-766f-4611-b5d6-652791454fca\","
+                      "\"created\":\"2014-06-30T09:15:17.182Z\",\"modified\":\"%s\","
+                      "\"name\":\"x\",\"is_family\":false}",
+                      i ? "," : "",
+                      i % 10000 == 5 ? "2015-01-01T00:00:00.000Z" : "2014-06-30T09:15:17.182Z");
+    kz_buf_puts(&b, "]}");
+    kz_stix_import_opts o = opts_of(f);
+    kz_stix_report rep;
+    kz_err err = {0};
+    assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, true, &f->a, &rep, &err), 0);
+    kz_buf_free(&b);
+    assert_int_equal(rep.n_objects, 30003);
+    assert_int_equal(rep.n_stored, 2);
+    assert_int_equal(rep.n_duplicates, 30001);
+}
+
+static void test_escaped_names_are_read_in_full(void **state)
+{
+    fx *f = *state;
+    /* "\u0069d" is "id" and the type is escaped too: the quick look at
+     * each object's id cannot tell, the full read can. */
+    const char *doc =
+        "{\"type\":\"bundle\",\"id\":\"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d\","
+        "\"objects\":[{\"type\":\"indic\\u0061tor\",\"spec_version\":\"2.1\","
+        "\"\\u0069d\":\"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\","
+        "\"created\":\"2016-04-06T20:03:48.000Z\",\"modified\":\"2016-04-06T20:03:48.000Z\","
+        "\"pattern\":\"[ipv4-addr:value = '198.51.100.33']\",\"pattern_type\":\"stix\","
+        "\"valid_from\":\"2016-01-01T00:00:00Z\"}]}";
+    kz_stix_import_opts o = opts_of(f);
+    kz_stix_report rep;
+    kz_err err = {0};
+    assert_int_equal(kz_stix_import(f->st, doc, strlen(doc), &o, true, &f->a, &rep, &err), 0);
+    assert_int_equal(rep.n_stored, 1);
+    assert_int_equal(rep.n_indicators, 1);
+    kz_stix_obj *v;
+    size_t n;
+    assert_int_equal(kz_store_stix_get(f->st, "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+                                       NULL, &f->a, &v, &n, &err),
+                     0);
+    assert_string_equal(v[0].type, "indicator");
+    /* A duplicate "id" is for jansson to refuse, with its own words. */
+    const char *dup =
+        "{\"objects\":[{\"type\":\"malware\",\"spec_version\":\"2.1\","
+        "\"id\":\"malware--162d917e-766f-4611-b5d6-652791454fca\","
+        "\"id\":\"malware--162d917e-766f-4611-b5d6-652791454fcb\","
+        "\"created\":\"2014-06-30T09:15:17.182Z\",\"modified\":\"2014-06-30T09:15:17.182Z\","
+        "\"name\":\"x\",\"is_family\":false}]}";
+    assert_int_equal(kz_stix_import(f->st, dup, strlen(dup), &o, true, &f->a, &rep, &err),
+                     KZ_E_VALUE);
+    assert_int_equal(rep.errors.n, 1);
+    assert_non_null(strstr(rep.errors.v[0].msg, "is not valid JSON: duplicate object key"));
+}
+
 int main(void)
 {
     kz_base_init();
@@ -787,6 +877,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_other_orgs_event_is_not_written_by_a_new_version,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_input_read_in_parallel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_streaming_failure_far_in_stores_nothing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_escaped_names_are_read_in_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_id_many_times_is_one_version, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

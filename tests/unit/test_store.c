@@ -29,8 +29,10 @@ static int setup(void **state)
     if (!f)
         return -1;
     f->dir = kz_test_mkdtemp();
-    if (!f->dir)
+    if (!f->dir) {
+        free(f);
         return -1;
+    }
     snprintf(f->path, sizeof f->path, "%s/kz.db", f->dir);
     kz_err err = {0};
     if (kz_store_open(f->path, &f->st, &err) != 0) {
