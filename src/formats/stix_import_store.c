@@ -737,6 +737,37 @@ static int sightings(sx_import *im, size_t *count, kz_err *err)
 
 /* ---- the transaction ------------------------------------------------------- */
 
+size_t kz__stix_bulk_min = KZ_STIX_BULK_MIN;
+_Atomic size_t kz__stix_bulk_loads;
+
+/* Whether the objects can go in with the indexes dropped: a large input
+ * into an empty table where each id is stored once (its repeats in the
+ * input are duplicates already). Then no row needs a look-up by id while
+ * storing, and rebuilding the unique (id, vkey) index cannot fail. Marks
+ * the records fresh so that none is looked up. */
+static bool bulk_fits(sx_import *im, bool empty)
+{
+    if (!empty)
+        return false;
+    size_t n = 0;
+    for (size_t i = 0; i < im->n; i++) {
+        const sx_rec *r = &im->recs[i];
+        if (r->status != SX_S_STORE)
+            continue;
+        /* latest is a stored record of the id: any other means two. */
+        if (r->group->latest != r)
+            return false;
+        n++;
+    }
+    if (n < kz__stix_bulk_min)
+        return false;
+    for (size_t i = 0; i < im->n; i++)
+        if (im->recs[i].status == SX_S_STORE)
+            im->recs[i].fresh = true;
+    return true;
+}
+
+
 /* Is there any STIX object on the node? When not, no id needs a look-up. */
 static int store_empty(sx_import *im, bool *empty, kz_err *err)
 {
@@ -764,8 +795,15 @@ int kz__stix_import_store(sx_import *im, kz_err *err)
         rc = plan_events(im, err);
     if (!rc)
         rc = write_events(im, &events, err);
+    kz_strlist bulk = {NULL, 0};
+    if (!rc && bulk_fits(im, empty) &&
+        !(rc = kz_store_stix_bulk_begin(im->st, &im->work, &bulk, err)) && bulk.n)
+        kz__stix_bulk_loads++;
     if (!rc)
         rc = write_objects(im, &stored, &dups, &inds, err);
+    /* Before anything looks objects up by id again (sightings). */
+    if (!rc && bulk.n)
+        rc = kz_store_stix_bulk_end(im->st, &bulk, err);
     if (!rc)
         rc = sightings(im, &sights, err);
     /* Streaming: the last chunks may still be being read; one invalid

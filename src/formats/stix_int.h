@@ -236,6 +236,14 @@ size_t kz__stix_chunk_end(const sx_import *im, size_t k);
 void kz__stix_chunk_stored(sx_import *im, size_t k);
 /* Every chunk read; the number of invalid objects. */
 size_t kz__stix_wait_all(sx_import *im);
+/* Bulk load: an import of at least this many objects into a node with no
+ * STIX object yet, every id once, drops the object indexes for the writes
+ * and rebuilds them before the commit (kz_store_stix_bulk_begin). A
+ * variable so tests can force either path; the count of imports that
+ * dropped the indexes lets them check which one ran. */
+#define KZ_STIX_BULK_MIN 10000
+extern size_t kz__stix_bulk_min;
+extern _Atomic size_t kz__stix_bulk_loads;
 /* Plans, maps and stores the valid records in one transaction. */
 int kz__stix_import_store(sx_import *im, kz_err *err);
 /* A newer version of a known indicator: the kz indicators made from the

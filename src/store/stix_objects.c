@@ -283,6 +283,68 @@ int kz_store_stix_put(kz_store *st, kz_stix_obj *objs, size_t n, kz_stix_put_sta
     return kz_store_commit(st, err);
 }
 
+/* ---- bulk loading -------------------------------------------------------- */
+
+/* One B-tree insert per row into a random place of (id, vkey) costs more
+ * than the row itself; CREATE INDEX over the finished table sorts once.
+ * date_added stays: rows arrive in its order (it only grows at its end) and
+ * the clock of kz_store_stix_put reads its max. */
+static const char *const BULK_INDEXES[] = {"stix_objects_version", "stix_objects_type",
+                                           "stix_objects_event"};
+static const char *const BULK_DROPS[] = {"DROP INDEX stix_objects_version",
+                                         "DROP INDEX stix_objects_type",
+                                         "DROP INDEX stix_objects_event"};
+
+int kz_store_stix_bulk_begin(kz_store *st, kz_arena *a, kz_strlist *saved, kz_err *err)
+{
+    memset(saved, 0, sizeof *saved);
+    if (st->depth == 0)
+        return kz_fail(err, KZ_E_INTERNAL, "",
+                       "dropping the STIX indexes needs the caller's transaction");
+    sqlite3_stmt *s = kz__stmt(st, "SELECT EXISTS(SELECT 1 FROM stix_objects)", err);
+    if (!s)
+        return kz__code(err);
+    int rc = kz__step(st, s);
+    if (rc != SQLITE_ROW)
+        return kz__dberr(st, rc, err, "counting STIX objects");
+    bool any = sqlite3_column_int(s, 0) != 0;
+    kz__reset(s);
+    if (any)
+        return 0;
+    for (size_t i = 0; i < sizeof BULK_INDEXES / sizeof *BULK_INDEXES; i++) {
+        if (!(s = kz__stmt(st,
+                           "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1"
+                           " AND tbl_name = 'stix_objects' AND sql IS NOT NULL",
+                           err)))
+            return kz__code(err);
+        kz__bind_text(s, 1, BULK_INDEXES[i]);
+        rc = kz__step(st, s);
+        if (rc == SQLITE_DONE) {
+            kz__reset(s);
+            continue;
+        }
+        if (rc != SQLITE_ROW)
+            return kz__dberr(st, rc, err, "reading the STIX indexes");
+        int pr = kz_strlist_push(a, saved, (const char *)sqlite3_column_text(s, 0));
+        kz__reset(s);
+        if (pr)
+            return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
+        if ((rc = kz__exec(st, BULK_DROPS[i], err)))
+            return rc;
+    }
+    return 0;
+}
+
+int kz_store_stix_bulk_end(kz_store *st, const kz_strlist *saved, kz_err *err)
+{
+    for (size_t i = 0; i < saved->n; i++) {
+        int rc = kz__exec(st, saved->v[i], err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 /* ---- listing ------------------------------------------------------------- */
 
 /* Shape of one listing statement: the filters present. The statement for

@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "formats/formats.h"
+#include "formats/stix_int.h"
 #include "store/store.h"
 
 typedef struct fx {
@@ -817,6 +820,216 @@ static void test_one_id_many_times_is_one_version(void **state)
     assert_int_equal(rep.n_duplicates, 30001);
 }
 
+/* ---- bulk load (indexes dropped and rebuilt) ------------------------------ */
+
+static void ind_id(size_t i, kz_uuid out)
+{
+    char name[32];
+    int len = snprintf(name, sizeof name, "%zu", i);
+    kz_uuid_v5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", name, (size_t)len, out);
+}
+
+/* An identity, a report claiming the first 50 of n indicators, the
+ * indicators, 20 of them sent again, a sighting of indicator 1; with
+ * bad_last one more indicator whose pattern does not parse. */
+static char *bulk_bundle(size_t n, bool bad_last)
+{
+    kz_buf b;
+    kz_buf_init(&b);
+    kz_buf_puts(&b, "{\"type\":\"bundle\",\"id\":\"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d\","
+                    "\"objects\":[{\"type\":\"identity\",\"spec_version\":\"2.1\","
+                    "\"id\":\"identity--0f7a4e33-bd2c-4c1a-9b3f-7d8e2f1c5a90\","
+                    "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","
+                    "\"name\":\"Bulk Feed\",\"identity_class\":\"organization\"},"
+                    "{\"type\":\"report\",\"spec_version\":\"2.1\","
+                    "\"id\":\"report--5d0092c5-5f74-4287-9642-33f4c354e56e\","
+                    "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","
+                    "\"name\":\"Bulk report\",\"published\":\"2024-01-01T00:00:00Z\",\"object_refs\":[");
+    for (size_t i = 0; i < 50; i++) {
+        kz_uuid u;
+        ind_id(i, u);
+        kz_buf_printf(&b, "%s\"indicator--%s\"", i ? "," : "", u);
+    }
+    kz_buf_puts(&b, "]}");
+    for (size_t k = 0; k < n + 20; k++) {
+        size_t i = k < n ? k : k - n;
+        kz_uuid u;
+        ind_id(i, u);
+        kz_buf_printf(&b,
+                      ",\n{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--%s\","
+                      "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","
+                      "\"pattern\":\"[ipv4-addr:value = '10.%zu.%zu.%zu']\",\"pattern_type\":\"stix\","
+                      "\"valid_from\":\"2024-01-01T00:00:00Z\"}",
+                      u, (i >> 16) & 255, (i >> 8) & 255, i & 255);
+    }
+    kz_uuid u1;
+    ind_id(1, u1);
+    kz_buf_printf(&b,
+                  ",{\"type\":\"sighting\",\"spec_version\":\"2.1\","
+                  "\"id\":\"sighting--%s\",\"created\":\"2024-01-02T00:00:00.000Z\","
+                  "\"modified\":\"2024-01-02T00:00:00.000Z\",\"sighting_of_ref\":\"indicator--%s\"}",
+                  "9e3c1a2b-4d5e-4f60-8a7b-1c2d3e4f5a6b", u1);
+    if (bad_last) {
+        /* Found only by the full read, after the writer has begun. */
+        ind_id(n + 1000, u1);
+        kz_buf_printf(&b,
+                      ",{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--%s\","
+                      "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","
+                      "\"pattern\":\"[ipv4-addr:value = \",\"pattern_type\":\"stix\","
+                      "\"valid_from\":\"2024-01-01T00:00:00Z\"}",
+                      u1);
+    }
+    kz_buf_puts(&b, "]}");
+    return kz_buf_steal(&b);
+}
+
+/* Every row of a query on a database file, columns joined by '|', rows by
+ * '\n' (malloc'd). */
+static char *db_dump(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    kz_buf b;
+    kz_buf_init(&b);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        for (int c = 0; c < sqlite3_column_count(s); c++) {
+            const unsigned char *t = sqlite3_column_text(s, c);
+            kz_buf_printf(&b, "%s%s", c ? "|" : "", t ? (const char *)t : "NULL");
+        }
+        kz_buf_putc(&b, '\n');
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    kz_buf_putc(&b, '\0');
+    return kz_buf_steal(&b);
+}
+
+static kz_store *open_store(const fx *f, const char *name, char *path, size_t cap)
+{
+    snprintf(path, cap, "%s/%s", f->dir, name);
+    kz_store *st = NULL;
+    kz_err err = {0};
+    assert_int_equal(kz_store_open(path, &st, &err), 0);
+    assert_int_equal(kz_store_org_put(st, &f->org, &err), 0);
+    return st;
+}
+
+static const char SQL_ROWS[] =
+    "SELECT o.id, o.type, o.spec_version, o.created, o.modified, o.vkey, o.is_first, o.is_last,"
+    " o.created_by_ref, o.tlp, o.owner_org, o.revoked, o.json, json_array_length(o.ind_ids),"
+    " e.title FROM stix_objects o LEFT JOIN events e ON e.seq = o.event_ref ORDER BY o.seq";
+static const char SQL_SCHEMA[] =
+    "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name";
+static const char SQL_INDEXES[] =
+    "SELECT name, \"unique\", origin, partial FROM pragma_index_list('stix_objects') ORDER BY name";
+
+static void test_bulk_load_matches_row_by_row(void **state)
+{
+    fx *f = *state;
+    const size_t n = KZ_STIX_BULK_MIN + 100;
+    char *doc = bulk_bundle(n, false);
+    kz_stix_import_opts o = opts_of(f);
+    kz_stix_report ra, rb;
+    kz_err err = {0};
+    char pa[600], pb[600];
+    snprintf(pa, sizeof pa, "%s/kz.db", f->dir);
+    kz_store *sb = open_store(f, "rows.db", pb, sizeof pb);
+
+    /* The same bundle into two empty stores: with the indexes dropped, and
+     * row by row (the bulk path turned off). */
+    size_t loads = kz__stix_bulk_loads;
+    assert_int_equal(kz__stix_bulk_min, KZ_STIX_BULK_MIN);
+    assert_int_equal(kz_stix_import(f->st, doc, strlen(doc), &o, true, &f->a, &ra, &err), 0);
+    assert_int_equal(kz__stix_bulk_loads, loads + 1);
+    kz__stix_bulk_min = SIZE_MAX;
+    int rc = kz_stix_import(sb, doc, strlen(doc), &o, true, &f->a, &rb, &err);
+    kz__stix_bulk_min = KZ_STIX_BULK_MIN;
+    assert_int_equal(rc, 0);
+    assert_int_equal(kz__stix_bulk_loads, loads + 1);
+
+    assert_int_equal(ra.n_stored, n + 3);
+    assert_int_equal(ra.n_duplicates, 20);
+    assert_int_equal(ra.n_events, 2);
+    assert_int_equal(ra.n_indicators, n);
+    assert_int_equal(ra.n_sightings, 1);
+    assert_int_equal(rb.n_stored, ra.n_stored);
+    assert_int_equal(rb.n_duplicates, ra.n_duplicates);
+    assert_int_equal(rb.n_events, ra.n_events);
+    assert_int_equal(rb.n_indicators, ra.n_indicators);
+    assert_int_equal(rb.n_sightings, ra.n_sightings);
+
+    char *rows_a = db_dump(pa, SQL_ROWS), *rows_b = db_dump(pb, SQL_ROWS);
+    assert_true(strlen(rows_a) > n * 100);
+    assert_string_equal(rows_a, rows_b);
+    free(rows_a);
+    free(rows_b);
+    char *schema_a = db_dump(pa, SQL_SCHEMA), *schema_b = db_dump(pb, SQL_SCHEMA);
+    assert_string_equal(schema_a, schema_b);
+    free(schema_a);
+    free(schema_b);
+    char *idx = db_dump(pa, SQL_INDEXES);
+    assert_string_equal(idx, "stix_objects_added|1|c|0\n"
+                             "stix_objects_event|0|c|1\n"
+                             "stix_objects_type|0|c|0\n"
+                             "stix_objects_version|1|c|0\n");
+    free(idx);
+    char *ok = db_dump(pa, "PRAGMA integrity_check");
+    assert_string_equal(ok, "ok\n");
+    free(ok);
+
+    /* The rebuilt unique index makes a resent bundle all duplicates. */
+    kz_stix_report again;
+    assert_int_equal(kz_stix_import(f->st, doc, strlen(doc), &o, true, &f->a, &again, &err), 0);
+    assert_int_equal(again.n_stored, 0);
+    assert_int_equal(again.n_duplicates, n + 23);
+    assert_int_equal(kz__stix_bulk_loads, loads + 1);
+    free(doc);
+    kz_store_close(sb);
+}
+
+static void test_failed_bulk_load_keeps_every_index(void **state)
+{
+    fx *f = *state;
+    char pa[600];
+    snprintf(pa, sizeof pa, "%s/kz.db", f->dir);
+    char *before = db_dump(pa, SQL_SCHEMA);
+    assert_non_null(strstr(before, "CREATE UNIQUE INDEX stix_objects_version"));
+    /* The objects before the last one are written with the indexes dropped;
+     * the last one is invalid, so all of it is rolled back. */
+    const size_t n = KZ_STIX_BULK_MIN + 5000;
+    char *doc = bulk_bundle(n, true);
+    kz_stix_import_opts o = opts_of(f);
+    kz_stix_report rep;
+    kz_err err = {0};
+    size_t loads = kz__stix_bulk_loads;
+    assert_int_equal(kz_stix_import(f->st, doc, strlen(doc), &o, true, &f->a, &rep, &err),
+                     KZ_E_VALUE);
+    assert_int_equal(kz__stix_bulk_loads, loads + 1);
+    char field[40];
+    snprintf(field, sizeof field, "objects[%zu].pattern", n + 23);
+    assert_int_equal(rep.errors.n, 1);
+    assert_string_equal(rep.errors.v[0].field, field);
+    char *after = db_dump(pa, SQL_SCHEMA);
+    assert_string_equal(before, after);
+    free(after);
+    char *count = db_dump(pa, "SELECT count(*) FROM stix_objects");
+    assert_string_equal(count, "0\n");
+    free(count);
+    /* And the same input, made valid, then goes in. */
+    free(doc);
+    doc = bulk_bundle(n, false);
+    assert_int_equal(kz_stix_import(f->st, doc, strlen(doc), &o, true, &f->a, &rep, &err), 0);
+    assert_int_equal(rep.n_stored, n + 3);
+    assert_int_equal(kz__stix_bulk_loads, loads + 2);
+    after = db_dump(pa, SQL_SCHEMA);
+    assert_string_equal(before, after);
+    free(after);
+    free(before);
+    free(doc);
+}
+
 static void test_escaped_names_are_read_in_full(void **state)
 {
     fx *f = *state;
@@ -881,6 +1094,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_escaped_names_are_read_in_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_id_many_times_is_one_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bulk_load_matches_row_by_row, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_bulk_load_keeps_every_index, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
