@@ -84,9 +84,10 @@ static int bundle_export(int argc, char **argv)
         rc = CLI_FAIL;
     } else {
         FILE *f = fopen(args.pos.v[0], "wb");
-        if (!f || fwrite(out.p, 1, out.len, f) != out.len || fclose(f) != 0) {
-            if (f)
-                fclose(f);
+        bool written = f && fwrite(out.p, 1, out.len, f) == out.len;
+        if (f && fclose(f) != 0) /* closed either way: never close it twice */
+            written = false;
+        if (!written) {
             cli_error("cannot write '%s'", args.pos.v[0]);
             rc = CLI_FAIL;
         } else {

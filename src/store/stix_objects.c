@@ -286,14 +286,37 @@ int kz_store_stix_put(kz_store *st, kz_stix_obj *objs, size_t n, kz_stix_put_sta
 /* ---- bulk loading -------------------------------------------------------- */
 
 /* One B-tree insert per row into a random place of (id, vkey) costs more
- * than the row itself; CREATE INDEX over the finished table sorts once.
- * date_added stays: rows arrive in its order (it only grows at its end) and
- * the clock of kz_store_stix_put reads its max. */
-static const char *const BULK_INDEXES[] = {"stix_objects_version", "stix_objects_type",
-                                           "stix_objects_event"};
-static const char *const BULK_DROPS[] = {"DROP INDEX stix_objects_version",
-                                         "DROP INDEX stix_objects_type",
-                                         "DROP INDEX stix_objects_event"};
+ * than the row itself; CREATE INDEX over the finished table sorts once. The
+ * same holds for the indicators made from the objects (value, address,
+ * domain), when there are none yet. What stays: the indexes whose inserts
+ * land at or near their end anyway, cheaper kept than rebuilt with one more
+ * pass over the wide object rows (date_added, which the clock of
+ * kz_store_stix_put also reads; (type, date_added) with its few types; the
+ * event, as objects arrive event by event; the indicators' time-ordered
+ * ids and events) or rare (hash parts). */
+typedef struct bulk_index {
+    const char *table, *name, *drop;
+} bulk_index;
+
+static const bulk_index BULK_INDEXES[] = {
+    {"stix_objects", "stix_objects_version", "DROP INDEX stix_objects_version"},
+    {"indicators", "indicators_value", "DROP INDEX indicators_value"},
+    {"indicators", "indicators_addr", "DROP INDEX indicators_addr"},
+    {"indicators", "indicators_rdomain", "DROP INDEX indicators_rdomain"},
+};
+
+static int table_empty(kz_store *st, const char *sql, bool *empty, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(st, sql, err);
+    if (!s)
+        return kz__code(err);
+    int rc = kz__step(st, s);
+    if (rc != SQLITE_ROW)
+        return kz__dberr(st, rc, err, "counting rows");
+    *empty = sqlite3_column_int(s, 0) == 0;
+    kz__reset(s);
+    return 0;
+}
 
 int kz_store_stix_bulk_begin(kz_store *st, kz_arena *a, kz_strlist *saved, kz_err *err)
 {
@@ -301,23 +324,24 @@ int kz_store_stix_bulk_begin(kz_store *st, kz_arena *a, kz_strlist *saved, kz_er
     if (st->depth == 0)
         return kz_fail(err, KZ_E_INTERNAL, "",
                        "dropping the STIX indexes needs the caller's transaction");
-    sqlite3_stmt *s = kz__stmt(st, "SELECT EXISTS(SELECT 1 FROM stix_objects)", err);
-    if (!s)
-        return kz__code(err);
-    int rc = kz__step(st, s);
-    if (rc != SQLITE_ROW)
-        return kz__dberr(st, rc, err, "counting STIX objects");
-    bool any = sqlite3_column_int(s, 0) != 0;
-    kz__reset(s);
-    if (any)
-        return 0;
+    bool no_objects = false, no_indicators = false;
+    int rc = table_empty(st, "SELECT EXISTS(SELECT 1 FROM stix_objects)", &no_objects, err);
+    if (!rc && no_objects)
+        rc = table_empty(st, "SELECT EXISTS(SELECT 1 FROM indicators)", &no_indicators, err);
+    if (rc || !no_objects)
+        return rc;
     for (size_t i = 0; i < sizeof BULK_INDEXES / sizeof *BULK_INDEXES; i++) {
-        if (!(s = kz__stmt(st,
-                           "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1"
-                           " AND tbl_name = 'stix_objects' AND sql IS NOT NULL",
-                           err)))
+        const bulk_index *b = &BULK_INDEXES[i];
+        if (!no_indicators && strcmp(b->table, "indicators") == 0)
+            continue;
+        sqlite3_stmt *s = kz__stmt(st,
+                                   "SELECT sql FROM sqlite_master WHERE type = 'index'"
+                                   " AND name = ?1 AND tbl_name = ?2 AND sql IS NOT NULL",
+                                   err);
+        if (!s)
             return kz__code(err);
-        kz__bind_text(s, 1, BULK_INDEXES[i]);
+        kz__bind_text(s, 1, b->name);
+        kz__bind_text(s, 2, b->table);
         rc = kz__step(st, s);
         if (rc == SQLITE_DONE) {
             kz__reset(s);
@@ -329,7 +353,7 @@ int kz_store_stix_bulk_begin(kz_store *st, kz_arena *a, kz_strlist *saved, kz_er
         kz__reset(s);
         if (pr)
             return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
-        if ((rc = kz__exec(st, BULK_DROPS[i], err)))
+        if ((rc = kz__exec(st, b->drop, err)))
             return rc;
     }
     return 0;

@@ -693,12 +693,14 @@ int kz_store_stix_identity_link(kz_store *st, const char *identity_id, const cha
 int kz_store_stix_identity_org(kz_store *st, const char *identity_id, kz_uuid org_id,
                                kz_err *err);
 /* Bulk load of STIX objects into an empty table (stix_objects.c), inside
- * the caller's transaction: drops the (id, vkey), type and event indexes
- * and lists in saved (from a) the SQL that makes them again; saved->n == 0
- * when the table holds rows (nothing dropped). Until kz_store_stix_bulk_end
- * the caller must not look objects up by id (kz_store_stix_put must be given
- * o->known of a new id) and must not put two rows of one (id, vkey): bulk_end
- * rebuilds the unique index. A rollback restores the schema. */
+ * the caller's transaction: drops the (id, vkey) index (and, when no
+ * indicator is stored either, the indicators' value, address and domain
+ * indexes) and lists in saved (from a) the SQL that makes them again;
+ * saved->n == 0 when the table holds rows (nothing dropped). Until
+ * kz_store_stix_bulk_end the caller must not look objects up by id
+ * (kz_store_stix_put must be given o->known of a new id) nor indicators by
+ * value, and must not put two rows of one (id, vkey): bulk_end rebuilds the
+ * unique index. A rollback restores the schema. */
 int kz_store_stix_bulk_begin(kz_store *st, kz_arena *a, kz_strlist *saved, kz_err *err);
 int kz_store_stix_bulk_end(kz_store *st, const kz_strlist *saved, kz_err *err);
 

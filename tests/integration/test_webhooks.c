@@ -65,7 +65,7 @@ static void header(const char *head, const char *name, char *out, size_t n)
 
 static void serve_one(int c)
 {
-    char buf[65536];
+    char buf[65536] = ""; /* strstr reads it before the first recv */
     size_t len = 0;
     char *end = NULL;
     while (len < sizeof buf - 1 && !(end = strstr(buf, "\r\n\r\n"))) {

@@ -920,6 +920,11 @@ static const char SQL_ROWS[] =
     "SELECT o.id, o.type, o.spec_version, o.created, o.modified, o.vkey, o.is_first, o.is_last,"
     " o.created_by_ref, o.tlp, o.owner_org, o.revoked, o.json, json_array_length(o.ind_ids),"
     " e.title FROM stix_objects o LEFT JOIN events e ON e.seq = o.event_ref ORDER BY o.seq";
+static const char SQL_INDICATORS[] =
+    "SELECT i.type, i.value, hex(i.addr), i.prefix, i.rdomain, i.to_ids, i.comment, i.tlp,"
+    " i.first_seen, i.last_seen, i.deleted, e.title,"
+    " (SELECT group_concat(t.name) FROM indicator_tags it JOIN tags t ON t.id = it.tag"
+    " WHERE it.ind = i.seq) FROM indicators i JOIN events e ON e.seq = i.event_ref ORDER BY i.seq";
 static const char SQL_SCHEMA[] =
     "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name";
 static const char SQL_INDEXES[] =
@@ -962,6 +967,12 @@ static void test_bulk_load_matches_row_by_row(void **state)
 
     char *rows_a = db_dump(pa, SQL_ROWS), *rows_b = db_dump(pb, SQL_ROWS);
     assert_true(strlen(rows_a) > n * 100);
+    assert_string_equal(rows_a, rows_b);
+    free(rows_a);
+    free(rows_b);
+    rows_a = db_dump(pa, SQL_INDICATORS);
+    rows_b = db_dump(pb, SQL_INDICATORS);
+    assert_non_null(strstr(rows_a, "\nipv4|10.0.39.16|"));
     assert_string_equal(rows_a, rows_b);
     free(rows_a);
     free(rows_b);

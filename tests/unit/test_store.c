@@ -242,6 +242,27 @@ static void test_open_migrate(void **state)
     sqlite3_close(db);
 }
 
+/* A damaged or forged file whose schema versions are all negative is
+ * refused, never used to index the migration list. */
+static void test_negative_schema_refused(void **state)
+{
+    fx *f = *state;
+    kz_err err = {0};
+    kz_store_close(f->st);
+    f->st = NULL;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "DELETE FROM schema_migrations;"
+                                  "INSERT INTO schema_migrations VALUES (-1, 1)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    kz_store *st = NULL;
+    FAILS(kz_store_open(f->path, &st, &err), KZ_E_DB, "invalid schema version -1");
+    assert_null(st);
+}
+
 static void test_newer_schema_refused(void **state)
 {
     fx *f = *state;
@@ -2008,6 +2029,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_open_migrate),
         T(test_newer_schema_refused),
+        T(test_negative_schema_refused),
         T(test_secret_file),
         T(test_meta),
         T(test_orgs),
