@@ -741,10 +741,10 @@ size_t kz__stix_bulk_min = KZ_STIX_BULK_MIN;
 _Atomic size_t kz__stix_bulk_loads;
 
 /* Whether the objects can go in with the indexes dropped: a large input
- * into an empty table where each id is stored once (its repeats in the
- * input are duplicates already). Then no row needs a look-up by id while
- * storing, and rebuilding the unique (id, vkey) index cannot fail. Marks
- * the records fresh so that none is looked up. */
+ * into an empty table where each id is stored in one version (copies of it
+ * in the input are duplicates already, found by classify). Then no row
+ * needs a look-up by id while storing, and rebuilding the unique (id, vkey)
+ * index cannot fail. Marks the records fresh so that none is looked up. */
 static bool bulk_fits(sx_import *im, bool empty)
 {
     if (!empty)
@@ -766,7 +766,6 @@ static bool bulk_fits(sx_import *im, bool empty)
             im->recs[i].fresh = true;
     return true;
 }
-
 
 /* Is there any STIX object on the node? When not, no id needs a look-up. */
 static int store_empty(sx_import *im, bool *empty, kz_err *err)

@@ -237,8 +237,10 @@ void kz__stix_chunk_stored(sx_import *im, size_t k);
 /* Every chunk read; the number of invalid objects. */
 size_t kz__stix_wait_all(sx_import *im);
 /* Bulk load: an import of at least this many objects into a node with no
- * STIX object yet, every id once, drops the object indexes for the writes
- * and rebuilds them before the commit (kz_store_stix_bulk_begin). A
+ * STIX object yet, no id in two versions, drops the indexes that rows would
+ * enter in random order (objects' (id, vkey); indicators' value, address,
+ * domain when there are none) for the writes and rebuilds them before the
+ * commit (kz_store_stix_bulk_begin). A
  * variable so tests can force either path; the count of imports that
  * dropped the indexes lets them check which one ran. */
 #define KZ_STIX_BULK_MIN 10000

@@ -311,8 +311,11 @@ static int table_empty(kz_store *st, const char *sql, bool *empty, kz_err *err)
     if (!s)
         return kz__code(err);
     int rc = kz__step(st, s);
-    if (rc != SQLITE_ROW)
-        return kz__dberr(st, rc, err, "counting rows");
+    if (rc != SQLITE_ROW) {
+        rc = kz__dberr(st, rc, err, "counting rows");
+        kz__reset(s);
+        return rc;
+    }
     *empty = sqlite3_column_int(s, 0) == 0;
     kz__reset(s);
     return 0;
@@ -347,8 +350,11 @@ int kz_store_stix_bulk_begin(kz_store *st, kz_arena *a, kz_strlist *saved, kz_er
             kz__reset(s);
             continue;
         }
-        if (rc != SQLITE_ROW)
-            return kz__dberr(st, rc, err, "reading the STIX indexes");
+        if (rc != SQLITE_ROW) {
+            rc = kz__dberr(st, rc, err, "reading the STIX indexes");
+            kz__reset(s);
+            return rc;
+        }
         int pr = kz_strlist_push(a, saved, (const char *)sqlite3_column_text(s, 0));
         kz__reset(s);
         if (pr)
