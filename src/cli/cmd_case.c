@@ -94,6 +94,23 @@ static int close_ctx(ctx *x, int rc)
     return rc;
 }
 
+/* An optional --name goes into the request object j as member name. */
+static void opt_member(json_t *j, const cli_args *args, const char *name)
+{
+    const char *v = cli_get(args, name, NULL);
+    if (v)
+        json_object_set_new(j, name, json_string(v));
+}
+
+/* A --name value that must be an id; what names the kind in the error. */
+static int id_opt(const char *name, const char *what, const char *s, kz_uuid out)
+{
+    if (kz_uuid_normalize(s, out))
+        return CLI_OK;
+    cli_error("--%s '%s' is not %s", name, s, what);
+    return CLI_FAIL;
+}
+
 /* Prints the error ("kizuna: what: field: message") and gives the exit code. */
 static int fail(const char *what, const kz_err *err)
 {
@@ -140,8 +157,7 @@ static int case_add(int argc, char **argv)
         json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:b}", "title", title, "category", cat, "subtype", sub,
                   "severity", (json_int_t)sev, "tlp", cli_get(&x.args, "tlp", "amber"), "pap",
                   cli_get(&x.args, "pap", "amber"), "drill", cli_flag(&x.args, "drill"));
-    if (cli_get(&x.args, "description", NULL))
-        json_object_set_new(j, "description", json_string(cli_get(&x.args, "description", NULL)));
+    opt_member(j, &x.args, "description");
     kz_case c;
     kz_err err = {0};
     rc = kz_json_case_parse(j, &x.a, &c, &err);
@@ -325,8 +341,7 @@ static int case_transition(int argc, char **argv)
     if (open_ctx(&transition_spec, argc, argv, &x, true, KZ_CASE_MANAGE, &rc) != 0)
         return close_ctx(&x, rc);
     json_t *j = json_pack("{s:s}", "status", x.args.pos.v[1]);
-    if (cli_get(&x.args, "note", NULL))
-        json_object_set_new(j, "note", json_string(cli_get(&x.args, "note", NULL)));
+    opt_member(j, &x.args, "note");
     kz_case_transition t;
     kz_err err = {0};
     rc = kz_json_case_transition_parse(j, &x.a, &t, &err);
@@ -451,10 +466,8 @@ static int case_task(int argc, char **argv)
         kz_case_task t;
         const char *why = NULL;
         kz_uuid tid;
-        if (!kz_uuid_normalize(task_id, tid)) {
-            cli_error("--task '%s' is not a task id", task_id);
+        if (id_opt("task", "a task id", task_id, tid) != CLI_OK)
             return close_ctx(&x, CLI_FAIL);
-        }
         if (kz_store_case_task_get(x.st, x.c.id, tid, &x.a, &t, &err) != 0)
             return close_ctx(&x, fail(NULL, &err));
         if (!kz_acl_case_task_allows(&x.who, &x.c, &t, &why)) {
@@ -480,10 +493,8 @@ static int case_task(int argc, char **argv)
     if (assign && (rc = cli_org_resolve(x.st, assign, &x.a, &o)) != CLI_OK)
         return close_ctx(&x, rc);
     json_t *j = json_pack("{s:s,s:s}", "title", title, "org_id", assign ? o.id : x.c.lead_org);
-    if (cli_get(&x.args, "due", NULL))
-        json_object_set_new(j, "due", json_string(cli_get(&x.args, "due", NULL)));
-    if (cli_get(&x.args, "status", NULL))
-        json_object_set_new(j, "status", json_string(cli_get(&x.args, "status", NULL)));
+    opt_member(j, &x.args, "due");
+    opt_member(j, &x.args, "status");
     kz_case_task t;
     rc = kz_json_case_task_parse(j, &x.a, &t, &err);
     json_decref(j);
@@ -531,8 +542,7 @@ static int case_comment(int argc, char **argv)
         json_object_set_new(j, "kind", json_string("correction"));
         json_object_set_new(j, "corrects", json_string(corrects));
     }
-    if (cli_get(&x.args, "tlp", NULL))
-        json_object_set_new(j, "tlp", json_string(cli_get(&x.args, "tlp", NULL)));
+    opt_member(j, &x.args, "tlp");
     kz_case_entry e;
     kz_err err = {0};
     rc = kz_json_case_entry_parse(j, &x.a, &e, &err);
@@ -593,10 +603,8 @@ static int case_link(int argc, char **argv)
         return close_ctx(&x, cli_usage_error(&link_spec, "give one of --event, --indicator,"
                                                          " --sighting"));
     kz_uuid norm;
-    if (!kz_uuid_normalize(id, norm)) {
-        cli_error("--%s '%s' is not an id", kind, id);
+    if (id_opt(kind, "an id", id, norm) != CLI_OK)
         return close_ctx(&x, CLI_FAIL);
-    }
     kz_err err = {0};
     if (kz_store_case_link(x.st, x.c.id, kind, norm, x.who.org_id, x.who.user_id, &err) != 0)
         return close_ctx(&x, fail(NULL, &err));

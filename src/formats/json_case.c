@@ -65,6 +65,37 @@ static int common_field(const kz_jr *r, const char *k, const json_t *v, kz_case 
     return 1;
 }
 
+/* Reads every member of object j with field(); a field() answer of 1
+ * means "not one of mine", which is the unknown-field error. */
+typedef int (*field_fn)(const kz_jr *r, const char *k, const json_t *v, void *out);
+
+static int each_field(const kz_jr *r, const json_t *j, field_fn field, void *out)
+{
+    int rc = kz_jr_object(r, j);
+    if (rc)
+        return rc;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)j, k, v)
+    {
+        rc = field(r, k, v, out);
+        if (rc == 1)
+            rc = kz_jr_unknown(r, k);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int create_field(const kz_jr *r, const char *k, const json_t *v, void *out)
+{
+    kz_case *c = out;
+    int rc = common_field(r, k, v, c);
+    if (rc == 1 && !strcmp(k, "drill"))
+        rc = kz_jr_bool(r, k, v, &c->drill);
+    return rc;
+}
+
 int kz_json_case_parse(const json_t *j, kz_arena *a, kz_case *out, kz_err *err)
 {
     kz_jr r = {a, err, "", -1};
@@ -73,23 +104,9 @@ int kz_json_case_parse(const json_t *j, kz_arena *a, kz_case *out, kz_err *err)
     out->tlp = KZ_TLP_AMBER;
     out->pap = KZ_PAP_AMBER;
     out->status = KZ_CASE_NEW;
-    int rc = kz_jr_object(&r, j);
+    int rc = each_field(&r, j, create_field, out);
     if (rc)
         return rc;
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)j, k, v)
-    {
-        rc = common_field(&r, k, v, out);
-        if (rc == 1) {
-            if (!strcmp(k, "drill"))
-                rc = kz_jr_bool(&r, k, v, &out->drill);
-            else
-                rc = kz_jr_unknown(&r, k);
-        }
-        if (rc)
-            return rc;
-    }
     if (!out->title)
         return kz_jr_missing(&r, "title");
     if (!out->category)
@@ -99,45 +116,39 @@ int kz_json_case_parse(const json_t *j, kz_arena *a, kz_case *out, kz_err *err)
     return rsit(&r, out);
 }
 
+static int patch_field(const kz_jr *r, const char *k, const json_t *v, void *out)
+{
+    kz_case *c = out;
+    int rc = common_field(r, k, v, c);
+    if (rc != 1)
+        return rc;
+    if (!strcmp(k, "id") || !strcmp(k, "lead_org"))
+        return kz_jr_keep_uuid(r, k, v, !strcmp(k, "id") ? c->id : c->lead_org);
+    if (!strcmp(k, "created"))
+        return kz_jr_keep_time(r, k, v, c->created);
+    if (!strcmp(k, "drill"))
+        return kz_jr_keep_bool(r, k, v, c->drill);
+    if (!strcmp(k, "status")) {
+        int x;
+        rc = kz_jr_enum(r, k, v, kz_case_status_parse, KZ_STATUS_CHOICES, 0, &x);
+        if (!rc && x != (int)c->status)
+            rc = kz_fail(r->err, KZ_E_INVALID, "status",
+                         "'status' cannot be changed here: POST /api/v1/cases/{id}/transition");
+        return rc;
+    }
+    if (!strcmp(k, "modified") || !strcmp(k, "participants") || !strcmp(k, "links") ||
+        !strcmp(k, "acknowledged_at") || !strcmp(k, "contained_at") ||
+        !strcmp(k, "resolved_at") || !strcmp(k, "closed_at") || !strcmp(k, "creator_user") ||
+        !strcmp(k, "participation"))
+        return 0; /* server-set, ignored when sent back */
+    return 1;
+}
+
 int kz_json_case_patch(const json_t *j, kz_arena *a, kz_case *c, kz_err *err)
 {
     kz_jr r = {a, err, "", -1};
-    int rc = kz_jr_object(&r, j);
-    if (rc)
-        return rc;
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)j, k, v)
-    {
-        rc = common_field(&r, k, v, c);
-        if (rc != 1) {
-            if (rc)
-                return rc;
-            continue;
-        }
-        if (!strcmp(k, "id") || !strcmp(k, "lead_org"))
-            rc = kz_jr_keep_uuid(&r, k, v, !strcmp(k, "id") ? c->id : c->lead_org);
-        else if (!strcmp(k, "created"))
-            rc = kz_jr_keep_time(&r, k, v, c->created);
-        else if (!strcmp(k, "drill"))
-            rc = kz_jr_keep_bool(&r, k, v, c->drill);
-        else if (!strcmp(k, "status")) {
-            int x;
-            rc = kz_jr_enum(&r, k, v, kz_case_status_parse, KZ_STATUS_CHOICES, 0, &x);
-            if (!rc && x != (int)c->status)
-                rc = kz_fail(err, KZ_E_INVALID, "status",
-                             "'status' cannot be changed here: POST /api/v1/cases/{id}/transition");
-        } else if (!strcmp(k, "modified") || !strcmp(k, "participants") || !strcmp(k, "links") ||
-                   !strcmp(k, "acknowledged_at") || !strcmp(k, "contained_at") ||
-                   !strcmp(k, "resolved_at") || !strcmp(k, "closed_at") ||
-                   !strcmp(k, "creator_user") || !strcmp(k, "participation"))
-            rc = 0; /* server-set, ignored when sent back */
-        else
-            rc = kz_jr_unknown(&r, k);
-        if (rc)
-            return rc;
-    }
-    return rsit(&r, c);
+    int rc = each_field(&r, j, patch_field, c);
+    return rc ? rc : rsit(&r, c);
 }
 
 int kz_json_case_transition_parse(const json_t *j, kz_arena *a, kz_case_transition *out,
@@ -169,47 +180,34 @@ int kz_json_case_transition_parse(const json_t *j, kz_arena *a, kz_case_transiti
     return has ? 0 : kz_jr_missing(&r, "status");
 }
 
+/* The one uuid member of an invite or promote body; out is a kz_uuid. */
+static int org_id_field(const kz_jr *r, const char *k, const json_t *v, void *out)
+{
+    return strcmp(k, "org_id") ? 1 : kz_jr_uuid(r, k, v, 0, out);
+}
+
+static int event_id_field(const kz_jr *r, const char *k, const json_t *v, void *out)
+{
+    return strcmp(k, "event_id") ? 1 : kz_jr_uuid(r, k, v, 0, out);
+}
+
 int kz_json_case_invite_parse(const json_t *j, kz_uuid org_id, kz_err *err)
 {
     kz_jr r = {NULL, err, "", -1};
-    int rc = kz_jr_object(&r, j);
+    org_id[0] = '\0';
+    int rc = each_field(&r, j, org_id_field, org_id);
     if (rc)
         return rc;
-    bool has = false;
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)j, k, v)
-    {
-        if (!strcmp(k, "org_id")) {
-            rc = kz_jr_uuid(&r, k, v, 0, org_id);
-            has = true;
-        } else {
-            rc = kz_jr_unknown(&r, k);
-        }
-        if (rc)
-            return rc;
-    }
-    return has ? 0 : kz_jr_missing(&r, "org_id");
+    return org_id[0] ? 0 : kz_jr_missing(&r, "org_id");
 }
 
 int kz_json_case_promote_parse(const json_t *j, kz_uuid event_id, kz_err *err)
 {
     kz_jr r = {NULL, err, "", -1};
-    int rc = kz_jr_object(&r, j);
+    event_id[0] = '\0';
+    int rc = each_field(&r, j, event_id_field, event_id);
     if (rc)
         return rc;
-    event_id[0] = '\0';
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)j, k, v)
-    {
-        if (!strcmp(k, "event_id"))
-            rc = kz_jr_uuid(&r, k, v, 0, event_id);
-        else
-            rc = kz_jr_unknown(&r, k);
-        if (rc)
-            return rc;
-    }
     return event_id[0] ? 0 : kz_jr_missing(&r, "event_id");
 }
 
@@ -256,8 +254,9 @@ int kz_json_case_link_parse(const json_t *j, const char **kind, kz_uuid id, kz_e
 
 /* ---- tasks ---------------------------------------------------------------------------------- */
 
-static int task_field(const kz_jr *r, const char *k, const json_t *v, kz_case_task *t)
+static int task_field(const kz_jr *r, const char *k, const json_t *v, void *out)
 {
+    kz_case_task *t = out;
     if (!strcmp(k, "title"))
         return kz_jr_string(r, k, v, KZ_MAX_TITLE, KZ_JR_NONEMPTY, &t->title);
     if (!strcmp(k, "description"))
@@ -284,51 +283,32 @@ int kz_json_case_task_parse(const json_t *j, kz_arena *a, kz_case_task *out, kz_
     kz_jr r = {a, err, "", -1};
     memset(out, 0, sizeof *out);
     out->status = KZ_TASK_WAITING;
-    int rc = kz_jr_object(&r, j);
+    int rc = each_field(&r, j, task_field, out);
     if (rc)
         return rc;
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)j, k, v)
-    {
-        rc = task_field(&r, k, v, out);
-        if (rc == 1)
-            rc = kz_jr_unknown(&r, k);
-        if (rc)
-            return rc;
-    }
     if (!out->title)
         return kz_jr_missing(&r, "title");
     return out->org_id[0] ? 0 : kz_jr_missing(&r, "org_id");
 }
 
+static int task_patch_field(const kz_jr *r, const char *k, const json_t *v, void *out)
+{
+    kz_case_task *t = out;
+    int rc = task_field(r, k, v, t);
+    if (rc != 1)
+        return rc;
+    if (!strcmp(k, "id") || !strcmp(k, "case_id"))
+        return kz_jr_keep_uuid(r, k, v, !strcmp(k, "id") ? t->id : t->case_id);
+    if (!strcmp(k, "created") || !strcmp(k, "modified") || !strcmp(k, "overdue") ||
+        !strcmp(k, "created_by"))
+        return 0; /* server-set, ignored when sent back */
+    return 1;
+}
+
 int kz_json_case_task_patch(const json_t *j, kz_arena *a, kz_case_task *t, kz_err *err)
 {
     kz_jr r = {a, err, "", -1};
-    int rc = kz_jr_object(&r, j);
-    if (rc)
-        return rc;
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)j, k, v)
-    {
-        rc = task_field(&r, k, v, t);
-        if (rc != 1) {
-            if (rc)
-                return rc;
-            continue;
-        }
-        if (!strcmp(k, "id") || !strcmp(k, "case_id"))
-            rc = kz_jr_keep_uuid(&r, k, v, !strcmp(k, "id") ? t->id : t->case_id);
-        else if (!strcmp(k, "created") || !strcmp(k, "modified") || !strcmp(k, "overdue") ||
-                 !strcmp(k, "created_by"))
-            rc = 0; /* server-set, ignored when sent back */
-        else
-            rc = kz_jr_unknown(&r, k);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    return each_field(&r, j, task_patch_field, t);
 }
 
 /* ---- timeline, injects, observables --------------------------------------------------------- */
@@ -342,36 +322,36 @@ static int user_entry_kind(const char *s)
     return -1;
 }
 
+static int entry_field(const kz_jr *r, const char *k, const json_t *v, void *out)
+{
+    kz_case_entry *e = out;
+    int x, rc;
+    if (!strcmp(k, "kind")) {
+        rc = kz_jr_enum(r, k, v, user_entry_kind, "comment, correction", 0, &x);
+        e->kind = rc ? e->kind : (kz_entry_kind)x;
+        return rc;
+    }
+    if (!strcmp(k, "text"))
+        return kz_jr_string(r, k, v, KZ_MAX_TEXT, KZ_JR_NONEMPTY | KZ_JR_MULTILINE, &e->text);
+    if (!strcmp(k, "corrects"))
+        return kz_jr_uuid(r, k, v, KZ_JR_NULLABLE, e->corrects);
+    if (!strcmp(k, "tlp")) {
+        rc = kz_jr_enum(r, k, v, kz_tlp_parse, KZ_JR_TLP_CHOICES, KZ_JR_NULLABLE, &x);
+        e->tlp = rc ? e->tlp : x;
+        return rc;
+    }
+    return 1;
+}
+
 int kz_json_case_entry_parse(const json_t *j, kz_arena *a, kz_case_entry *out, kz_err *err)
 {
     kz_jr r = {a, err, "", -1};
     memset(out, 0, sizeof *out);
     out->kind = KZ_ENTRY_COMMENT;
     out->tlp = -1;
-    int rc = kz_jr_object(&r, j);
+    int rc = each_field(&r, j, entry_field, out);
     if (rc)
         return rc;
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)j, k, v)
-    {
-        int x;
-        if (!strcmp(k, "kind")) {
-            rc = kz_jr_enum(&r, k, v, user_entry_kind, "comment, correction", 0, &x);
-            out->kind = rc ? out->kind : (kz_entry_kind)x;
-        } else if (!strcmp(k, "text")) {
-            rc = kz_jr_string(&r, k, v, KZ_MAX_TEXT, KZ_JR_NONEMPTY | KZ_JR_MULTILINE, &out->text);
-        } else if (!strcmp(k, "corrects")) {
-            rc = kz_jr_uuid(&r, k, v, KZ_JR_NULLABLE, out->corrects);
-        } else if (!strcmp(k, "tlp")) {
-            rc = kz_jr_enum(&r, k, v, kz_tlp_parse, KZ_JR_TLP_CHOICES, KZ_JR_NULLABLE, &x);
-            out->tlp = rc ? out->tlp : x;
-        } else {
-            rc = kz_jr_unknown(&r, k);
-        }
-        if (rc)
-            return rc;
-    }
     if (!out->text)
         return kz_jr_missing(&r, "text");
     if (out->kind == KZ_ENTRY_CORRECTION && !out->corrects[0])
@@ -382,26 +362,23 @@ int kz_json_case_entry_parse(const json_t *j, kz_arena *a, kz_case_entry *out, k
     return 0;
 }
 
+static int inject_field(const kz_jr *r, const char *k, const json_t *v, void *out)
+{
+    kz_case_inject *x = out;
+    if (!strcmp(k, "at"))
+        return kz_jr_time(r, k, v, &x->at);
+    if (!strcmp(k, "text"))
+        return kz_jr_string(r, k, v, KZ_MAX_TEXT, KZ_JR_NONEMPTY | KZ_JR_MULTILINE, &x->text);
+    return 1;
+}
+
 int kz_json_case_inject_parse(const json_t *j, kz_arena *a, kz_case_inject *out, kz_err *err)
 {
     kz_jr r = {a, err, "", -1};
     memset(out, 0, sizeof *out);
-    int rc = kz_jr_object(&r, j);
+    int rc = each_field(&r, j, inject_field, out);
     if (rc)
         return rc;
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)j, k, v)
-    {
-        if (!strcmp(k, "at"))
-            rc = kz_jr_time(&r, k, v, &out->at);
-        else if (!strcmp(k, "text"))
-            rc = kz_jr_string(&r, k, v, KZ_MAX_TEXT, KZ_JR_NONEMPTY | KZ_JR_MULTILINE, &out->text);
-        else
-            rc = kz_jr_unknown(&r, k);
-        if (rc)
-            return rc;
-    }
     if (!out->at)
         return kz_jr_missing(&r, "at");
     return out->text ? 0 : kz_jr_missing(&r, "text");

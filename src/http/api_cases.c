@@ -4,7 +4,7 @@
  * kz_acl_case_allows: a case the caller's org does not take part in is 404
  * and absent from lists, as if it did not exist.
  */
-#include "http_int.h"
+#include "api_cases_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -95,6 +95,18 @@ int kz_http_case_load(kz_req *r, kz_case_action action, kz_case *c)
     if (action != KZ_CASE_SUMMARY && action != KZ_CASE_ANSWER)
         return kz_http_case_links_filter(r, c);
     return 0;
+}
+
+int kz_http_case_begin(kz_req *r, kz_case_action action, kz_case *c)
+{
+    int rc = kz_http_query_only(r, NULL);
+    return rc ? rc : kz_http_case_load(r, action, c);
+}
+
+int kz_http_case_begin_body(kz_req *r, kz_case_action action, kz_case *c, json_t **body)
+{
+    int rc = kz_http_case_begin(r, action, c);
+    return rc ? rc : kz_http_body_json(r, body);
 }
 
 /* The case as this caller may see it: the summary for an invited org, else
@@ -221,9 +233,7 @@ int kz_api_cases_create(kz_req *r)
 int kz_api_case_get(kz_req *r)
 {
     kz_case c = {0};
-    int rc = kz_http_query_only(r, NULL);
-    if (rc == 0)
-        rc = kz_http_case_load(r, KZ_CASE_SUMMARY, &c);
+    int rc = kz_http_case_begin(r, KZ_CASE_SUMMARY, &c);
     if (rc < 0)
         return rc;
     if (kz_acl_case_allows(&r->who, &c, KZ_CASE_VIEW, NULL) &&
@@ -293,13 +303,9 @@ static char *changed_fields(kz_req *r, const kz_case *a, const kz_case *b)
 int kz_api_case_patch(kz_req *r)
 {
     kz_case c = {0};
-    int rc = kz_http_query_only(r, NULL);
-    if (rc == 0)
-        rc = kz_http_case_load(r, KZ_CASE_MANAGE, &c);
-    if (rc < 0)
-        return rc;
     json_t *j;
-    if ((rc = kz_http_body_json(r, &j)) < 0)
+    int rc = kz_http_case_begin_body(r, KZ_CASE_MANAGE, &c, &j);
+    if (rc < 0)
         return rc;
     kz_case before = c;
     rc = kz_json_case_patch(j, &r->arena, &c, &r->err);
@@ -319,13 +325,9 @@ int kz_api_case_patch(kz_req *r)
 int kz_api_case_transition(kz_req *r)
 {
     kz_case c = {0};
-    int rc = kz_http_query_only(r, NULL);
-    if (rc == 0)
-        rc = kz_http_case_load(r, KZ_CASE_MANAGE, &c);
-    if (rc < 0)
-        return rc;
     json_t *j;
-    if ((rc = kz_http_body_json(r, &j)) < 0)
+    int rc = kz_http_case_begin_body(r, KZ_CASE_MANAGE, &c, &j);
+    if (rc < 0)
         return rc;
     kz_case_transition t = {0};
     rc = kz_json_case_transition_parse(j, &r->arena, &t, &r->err);

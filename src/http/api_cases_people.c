@@ -3,7 +3,7 @@
  * participants (/cases/{id}/tasks). The lead invites and assigns; an
  * invited org answers for itself; an assigned org moves its own tasks.
  */
-#include "http_int.h"
+#include "api_cases_int.h"
 
 #include <string.h>
 
@@ -21,9 +21,7 @@ static json_t *participants_json(const kz_case *c)
 int kz_api_case_participants_list(kz_req *r)
 {
     kz_case c = {0};
-    int rc = kz_http_query_only(r, NULL);
-    if (rc == 0)
-        rc = kz_http_case_load(r, KZ_CASE_VIEW, &c);
+    int rc = kz_http_case_begin(r, KZ_CASE_VIEW, &c);
     if (rc < 0)
         return rc;
     json_t *arr = participants_json(&c);
@@ -35,13 +33,9 @@ int kz_api_case_participants_list(kz_req *r)
 int kz_api_case_invite(kz_req *r)
 {
     kz_case c = {0};
-    int rc = kz_http_query_only(r, NULL);
-    if (rc == 0)
-        rc = kz_http_case_load(r, KZ_CASE_MANAGE, &c);
-    if (rc < 0)
-        return rc;
     json_t *j;
-    if ((rc = kz_http_body_json(r, &j)) < 0)
+    int rc = kz_http_case_begin_body(r, KZ_CASE_MANAGE, &c, &j);
+    if (rc < 0)
         return rc;
     kz_case_participant p = {.state = KZ_PART_INVITED, .invited_at = kz_time_now()};
     rc = kz_json_case_invite_parse(j, p.org_id, &r->err);
@@ -59,9 +53,7 @@ static int answer(kz_req *r, kz_participation state)
 {
     kz_case c = {0};
     kz_uuid org;
-    int rc = kz_http_query_only(r, NULL);
-    if (rc == 0)
-        rc = kz_http_case_load(r, KZ_CASE_SUMMARY, &c);
+    int rc = kz_http_case_begin(r, KZ_CASE_SUMMARY, &c);
     if (rc == 0)
         rc = kz_http_param_uuid(r, 1, "participant", org);
     if (rc < 0)
@@ -144,13 +136,9 @@ static int check_assignee(kz_req *r, const kz_case *c, const kz_case_task *t)
 int kz_api_case_task_create(kz_req *r)
 {
     kz_case c = {0};
-    int rc = kz_http_query_only(r, NULL);
-    if (rc == 0)
-        rc = kz_http_case_load(r, KZ_CASE_MANAGE, &c);
-    if (rc < 0)
-        return rc;
     json_t *j;
-    if ((rc = kz_http_body_json(r, &j)) < 0)
+    int rc = kz_http_case_begin_body(r, KZ_CASE_MANAGE, &c, &j);
+    if (rc < 0)
         return rc;
     kz_case_task t;
     rc = kz_json_case_task_parse(j, &r->arena, &t, &r->err);
@@ -184,9 +172,7 @@ int kz_api_case_task_patch(kz_req *r)
 {
     kz_case c = {0};
     kz_uuid task_id;
-    int rc = kz_http_query_only(r, NULL);
-    if (rc == 0)
-        rc = kz_http_case_load(r, KZ_CASE_VIEW, &c);
+    int rc = kz_http_case_begin(r, KZ_CASE_VIEW, &c);
     if (rc == 0)
         rc = kz_http_param_uuid(r, 1, "task", task_id);
     if (rc < 0)

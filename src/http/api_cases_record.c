@@ -4,7 +4,7 @@
  * indicators, and drill injects. There is deliberately no route that edits
  * or deletes a timeline entry.
  */
-#include "http_int.h"
+#include "api_cases_int.h"
 
 #include <string.h>
 
@@ -20,9 +20,7 @@ static int deliver_due(kz_req *r, const kz_case *c)
 int kz_api_case_timeline_list(kz_req *r)
 {
     kz_case c = {0};
-    int rc = kz_http_query_only(r, NULL);
-    if (rc == 0)
-        rc = kz_http_case_load(r, KZ_CASE_VIEW, &c);
+    int rc = kz_http_case_begin(r, KZ_CASE_VIEW, &c);
     if (rc == 0)
         rc = deliver_due(r, &c);
     if (rc < 0)
@@ -48,13 +46,9 @@ int kz_api_case_timeline_list(kz_req *r)
 int kz_api_case_timeline_add(kz_req *r)
 {
     kz_case c = {0};
-    int rc = kz_http_query_only(r, NULL);
-    if (rc == 0)
-        rc = kz_http_case_load(r, KZ_CASE_CONTRIBUTE, &c);
-    if (rc < 0)
-        return rc;
     json_t *j;
-    if ((rc = kz_http_body_json(r, &j)) < 0)
+    int rc = kz_http_case_begin_body(r, KZ_CASE_CONTRIBUTE, &c, &j);
+    if (rc < 0)
         return rc;
     kz_case_entry e = {0};
     rc = kz_json_case_entry_parse(j, &r->arena, &e, &r->err);
@@ -119,9 +113,7 @@ static json_t *ids_json(const kz_strlist *l)
 int kz_api_case_links_list(kz_req *r)
 {
     kz_case c = {0};
-    int rc = kz_http_query_only(r, NULL);
-    if (rc == 0)
-        rc = kz_http_case_load(r, KZ_CASE_VIEW, &c); /* links filtered there */
+    int rc = kz_http_case_begin(r, KZ_CASE_VIEW, &c); /* links filtered there */
     if (rc < 0)
         return rc;
     return kz_http_ok(r, MHD_HTTP_OK,
@@ -150,13 +142,9 @@ static bool may_see(kz_req *r, const char *kind, const char *id)
 int kz_api_case_link_add(kz_req *r)
 {
     kz_case c = {0};
-    int rc = kz_http_query_only(r, NULL);
-    if (rc == 0)
-        rc = kz_http_case_load(r, KZ_CASE_CONTRIBUTE, &c);
-    if (rc < 0)
-        return rc;
     json_t *j;
-    if ((rc = kz_http_body_json(r, &j)) < 0)
+    int rc = kz_http_case_begin_body(r, KZ_CASE_CONTRIBUTE, &c, &j);
+    if (rc < 0)
         return rc;
     const char *kind = NULL;
     kz_uuid id;
@@ -177,9 +165,7 @@ int kz_api_case_link_add(kz_req *r)
 int kz_api_case_observables_list(kz_req *r)
 {
     kz_case c = {0};
-    int rc = kz_http_query_only(r, NULL);
-    if (rc == 0)
-        rc = kz_http_case_load(r, KZ_CASE_VIEW, &c);
+    int rc = kz_http_case_begin(r, KZ_CASE_VIEW, &c);
     if (rc < 0)
         return rc;
     kz_case_observable *v = NULL;
@@ -204,13 +190,9 @@ int kz_api_case_observables_list(kz_req *r)
 int kz_api_case_observable_add(kz_req *r)
 {
     kz_case c = {0};
-    int rc = kz_http_query_only(r, NULL);
-    if (rc == 0)
-        rc = kz_http_case_load(r, KZ_CASE_CONTRIBUTE, &c);
-    if (rc < 0)
-        return rc;
     json_t *j;
-    if ((rc = kz_http_body_json(r, &j)) < 0)
+    int rc = kz_http_case_begin_body(r, KZ_CASE_CONTRIBUTE, &c, &j);
+    if (rc < 0)
         return rc;
     kz_case_observable o = {0};
     rc = kz_json_case_observable_parse(j, &r->arena, &o, &r->err);
@@ -234,9 +216,7 @@ int kz_api_case_observable_promote(kz_req *r)
 {
     kz_case c = {0};
     kz_uuid obs_id;
-    int rc = kz_http_query_only(r, NULL);
-    if (rc == 0)
-        rc = kz_http_case_load(r, KZ_CASE_CONTRIBUTE, &c);
+    int rc = kz_http_case_begin(r, KZ_CASE_CONTRIBUTE, &c);
     if (rc == 0)
         rc = kz_http_param_uuid(r, 1, "observable", obs_id);
     if (rc < 0)
@@ -289,9 +269,7 @@ int kz_api_case_observable_promote(kz_req *r)
 int kz_api_case_injects_list(kz_req *r)
 {
     kz_case c = {0};
-    int rc = kz_http_query_only(r, NULL);
-    if (rc == 0)
-        rc = kz_http_case_load(r, KZ_CASE_VIEW, &c);
+    int rc = kz_http_case_begin(r, KZ_CASE_VIEW, &c);
     if (rc == 0)
         rc = deliver_due(r, &c);
     if (rc < 0)
@@ -315,9 +293,7 @@ int kz_api_case_injects_list(kz_req *r)
 int kz_api_case_inject_add(kz_req *r)
 {
     kz_case c = {0};
-    int rc = kz_http_query_only(r, NULL);
-    if (rc == 0)
-        rc = kz_http_case_load(r, KZ_CASE_MANAGE, &c);
+    int rc = kz_http_case_begin(r, KZ_CASE_MANAGE, &c);
     if (rc < 0)
         return rc;
     if (!c.drill)
