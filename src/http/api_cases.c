@@ -210,7 +210,7 @@ int kz_api_cases_create(kz_req *r)
     if (!kz_acl_can_create_cases(&r->who))
         return kz_fail(&r->err, KZ_E_FORBIDDEN, NULL,
                        "creating cases needs the analyst role or above");
-    json_t *j;
+    json_t *j = NULL;
     if ((rc = kz_http_body_json(r, &j)) < 0)
         return rc;
     kz_case c = {0};
@@ -303,7 +303,7 @@ static char *changed_fields(kz_req *r, const kz_case *a, const kz_case *b)
 int kz_api_case_patch(kz_req *r)
 {
     kz_case c = {0};
-    json_t *j;
+    json_t *j = NULL;
     int rc = kz_http_case_begin_body(r, KZ_CASE_MANAGE, &c, &j);
     if (rc < 0)
         return rc;
@@ -325,7 +325,7 @@ int kz_api_case_patch(kz_req *r)
 int kz_api_case_transition(kz_req *r)
 {
     kz_case c = {0};
-    json_t *j;
+    json_t *j = NULL;
     int rc = kz_http_case_begin_body(r, KZ_CASE_MANAGE, &c, &j);
     if (rc < 0)
         return rc;

@@ -33,7 +33,7 @@ int kz_api_case_participants_list(kz_req *r)
 int kz_api_case_invite(kz_req *r)
 {
     kz_case c = {0};
-    json_t *j;
+    json_t *j = NULL;
     int rc = kz_http_case_begin_body(r, KZ_CASE_MANAGE, &c, &j);
     if (rc < 0)
         return rc;
@@ -136,7 +136,7 @@ static int check_assignee(kz_req *r, const kz_case *c, const kz_case_task *t)
 int kz_api_case_task_create(kz_req *r)
 {
     kz_case c = {0};
-    json_t *j;
+    json_t *j = NULL;
     int rc = kz_http_case_begin_body(r, KZ_CASE_MANAGE, &c, &j);
     if (rc < 0)
         return rc;
@@ -184,7 +184,7 @@ int kz_api_case_task_patch(kz_req *r)
     if (!kz_acl_case_task_allows(&r->who, &c, &t, &why))
         return kz_fail(&r->err, KZ_E_FORBIDDEN, NULL, "changing this task is not allowed: %s", why);
     before = t;
-    json_t *j;
+    json_t *j = NULL;
     if ((rc = kz_http_body_json(r, &j)) < 0)
         return rc;
     rc = kz_json_case_task_patch(j, &r->arena, &t, &r->err);

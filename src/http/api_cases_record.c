@@ -46,7 +46,7 @@ int kz_api_case_timeline_list(kz_req *r)
 int kz_api_case_timeline_add(kz_req *r)
 {
     kz_case c = {0};
-    json_t *j;
+    json_t *j = NULL;
     int rc = kz_http_case_begin_body(r, KZ_CASE_CONTRIBUTE, &c, &j);
     if (rc < 0)
         return rc;
@@ -142,7 +142,7 @@ static bool may_see(kz_req *r, const char *kind, const char *id)
 int kz_api_case_link_add(kz_req *r)
 {
     kz_case c = {0};
-    json_t *j;
+    json_t *j = NULL;
     int rc = kz_http_case_begin_body(r, KZ_CASE_CONTRIBUTE, &c, &j);
     if (rc < 0)
         return rc;
@@ -190,7 +190,7 @@ int kz_api_case_observables_list(kz_req *r)
 int kz_api_case_observable_add(kz_req *r)
 {
     kz_case c = {0};
-    json_t *j;
+    json_t *j = NULL;
     int rc = kz_http_case_begin_body(r, KZ_CASE_CONTRIBUTE, &c, &j);
     if (rc < 0)
         return rc;
@@ -224,7 +224,7 @@ int kz_api_case_observable_promote(kz_req *r)
     kz_case_observable o = {0};
     if ((rc = kz_store_case_observable_get(r->st, c.id, obs_id, &r->arena, &o, &r->err)) < 0)
         return rc;
-    json_t *j;
+    json_t *j = NULL;
     if ((rc = kz_http_body_json(r, &j)) < 0)
         return rc;
     kz_uuid event_id;
@@ -299,7 +299,7 @@ int kz_api_case_inject_add(kz_req *r)
     if (!c.drill)
         return kz_fail(&r->err, KZ_E_CONFLICT, NULL,
                        "injects belong to drills; this case is not a drill");
-    json_t *j;
+    json_t *j = NULL;
     if ((rc = kz_http_body_json(r, &j)) < 0)
         return rc;
     kz_case_inject x = {0};
