@@ -131,8 +131,10 @@ static int add_correlation_counts(kz_req *r, const kz_event *ev, json_t *j)
     return 0;
 }
 
-/* Re-reads the event and answers it as GET would. */
-static int answer_event(kz_req *r, const char *id, unsigned status)
+/* Re-reads the event and answers it as GET would. audit_read: it is a GET,
+ * so an AMBER-or-stricter read is audited (kz_http_audit_read keeps only
+ * those), with the TLP of the event as loaded. */
+static int answer_event(kz_req *r, const char *id, unsigned status, bool audit_read)
 {
     kz_event ev;
     kz_acl_object obj;
@@ -144,6 +146,8 @@ static int answer_event(kz_req *r, const char *id, unsigned status)
         json_decref(j);
         return rc;
     }
+    if (j && audit_read)
+        kz_http_audit_read(r, "event", id, (int)ev.tlp);
     return kz_http_ok(r, status, j);
 }
 
@@ -215,21 +219,15 @@ int kz_api_event_get(kz_req *r)
         rc = kz_http_param_uuid(r, 0, "event", id);
     if (rc < 0)
         return rc;
-    if ((rc = answer_event(r, id, MHD_HTTP_OK)) == 0) /* notifications: audit AMBER+ reads */
-        kz_http_audit_read(r, "event", id, kz_tlp_parse(json_string_value(json_object_get(r->out, "tlp"))));
-    return rc;
+    return answer_event(r, id, MHD_HTTP_OK, true);
 }
 
 int kz_api_event_patch(kz_req *r)
 {
-    int rc = kz_http_query_only(r, NULL);
     kz_uuid id;
-    if (rc == 0)
-        rc = kz_http_param_uuid(r, 0, "event", id);
     kz_event ev;
     kz_acl_object obj;
-    if (rc == 0)
-        rc = kz_http_event_load(r, id, false, KZ_ACL_EDIT, &ev, &obj);
+    int rc = kz_http_event_route(r, KZ_ACL_EDIT, id, &ev, &obj);
     if (rc < 0)
         return rc;
     json_t *j;
@@ -262,14 +260,10 @@ int kz_api_event_patch(kz_req *r)
 
 int kz_api_event_delete(kz_req *r)
 {
-    int rc = kz_http_query_only(r, NULL);
     kz_uuid id;
-    if (rc == 0)
-        rc = kz_http_param_uuid(r, 0, "event", id);
     kz_event ev;
     kz_acl_object obj;
-    if (rc == 0)
-        rc = kz_http_event_load(r, id, false, KZ_ACL_EDIT, &ev, &obj);
+    int rc = kz_http_event_route(r, KZ_ACL_EDIT, id, &ev, &obj);
     if (rc < 0)
         return rc;
     if ((rc = kz_store_event_delete(r->st, id, &r->err)) < 0)
@@ -279,21 +273,17 @@ int kz_api_event_delete(kz_req *r)
 
 int kz_api_event_publish(kz_req *r)
 {
-    int rc = kz_http_query_only(r, NULL);
     kz_uuid id;
-    if (rc == 0)
-        rc = kz_http_param_uuid(r, 0, "event", id);
     kz_event ev;
     kz_acl_object obj;
-    if (rc == 0)
-        rc = kz_http_event_load(r, id, false, KZ_ACL_PUBLISH, &ev, &obj);
+    int rc = kz_http_event_route(r, KZ_ACL_PUBLISH, id, &ev, &obj);
     if (rc < 0)
         return rc;
     /* Publishing again is allowed: it stamps a new published_at, which is
      * how peers learn that a published event changed. */
     if ((rc = kz_store_event_publish(r->st, id, kz_time_now(), &r->err)) < 0)
         return rc;
-    return answer_event(r, id, MHD_HTTP_OK);
+    return answer_event(r, id, MHD_HTTP_OK, false);
 }
 
 /* ---- list ---------------------------------------------------------------- */

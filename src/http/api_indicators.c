@@ -100,14 +100,10 @@ int kz_api_indicator_delete(kz_req *r)
 
 int kz_api_event_indicators_add(kz_req *r)
 {
-    int rc = kz_http_query_only(r, NULL);
     kz_uuid id;
-    if (rc == 0)
-        rc = kz_http_param_uuid(r, 0, "event", id);
     kz_event ev;
     kz_acl_object obj;
-    if (rc == 0)
-        rc = kz_http_event_load(r, id, false, KZ_ACL_EDIT, &ev, &obj);
+    int rc = kz_http_event_route(r, KZ_ACL_EDIT, id, &ev, &obj);
     if (rc < 0)
         return rc;
     json_t *j;

@@ -98,14 +98,10 @@ static int parse_body(kz_req *r, const json_t *j, kz_proposal *p)
 
 int kz_api_proposals_create(kz_req *r)
 {
-    int rc = kz_http_query_only(r, NULL);
     kz_uuid id;
-    if (rc == 0)
-        rc = kz_http_param_uuid(r, 0, "event", id);
     kz_event ev;
     kz_acl_object obj;
-    if (rc == 0)
-        rc = kz_http_event_load(r, id, false, KZ_ACL_VIEW, &ev, &obj);
+    int rc = kz_http_event_route(r, KZ_ACL_VIEW, id, &ev, &obj);
     if (rc < 0)
         return rc;
     if (!may_write(r))
@@ -126,14 +122,10 @@ int kz_api_proposals_create(kz_req *r)
 
 int kz_api_proposals_list(kz_req *r)
 {
-    int rc = kz_http_query_only(r, NULL);
     kz_uuid id;
-    if (rc == 0)
-        rc = kz_http_param_uuid(r, 0, "event", id);
     kz_event ev;
     kz_acl_object obj;
-    if (rc == 0)
-        rc = kz_http_event_load(r, id, false, KZ_ACL_VIEW, &ev, &obj);
+    int rc = kz_http_event_route(r, KZ_ACL_VIEW, id, &ev, &obj);
     if (rc < 0)
         return rc;
     /* The creator org sees every proposal; a proposer only its own. */

@@ -68,14 +68,10 @@ static bool allow_ind(void *ctx, const kz_indicator *ind)
 
 int kz_api_event_stix(kz_req *r)
 {
-    int rc = kz_http_query_only(r, NULL);
     kz_uuid id;
-    if (rc == 0)
-        rc = kz_http_param_uuid(r, 0, "event", id);
     kz_event ev;
     kz_acl_object obj;
-    if (rc == 0)
-        rc = kz_http_event_load(r, id, false, KZ_ACL_VIEW, &ev, &obj);
+    int rc = kz_http_event_route(r, KZ_ACL_VIEW, id, &ev, &obj);
     if (rc < 0)
         return rc;
     const char *why = NULL;

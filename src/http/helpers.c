@@ -218,3 +218,14 @@ int kz_http_event_load(kz_req *r, const char *id, bool with_indicators, kz_acl_a
                        why ? why : "your role or organisation may not");
     return 0;
 }
+
+int kz_http_event_route(kz_req *r, kz_acl_action action, kz_uuid id, kz_event *ev,
+                        kz_acl_object *obj)
+{
+    int rc = kz_http_query_only(r, NULL);
+    if (rc == 0)
+        rc = kz_http_param_uuid(r, 0, "event", id);
+    if (rc == 0)
+        rc = kz_http_event_load(r, id, false, action, ev, obj);
+    return rc;
+}

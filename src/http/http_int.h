@@ -182,6 +182,10 @@ int kz_http_acl_object(kz_req *r, const kz_event *ev, kz_acl_object *out);
  * visible but the action is not allowed. */
 int kz_http_event_load(kz_req *r, const char *id, bool with_indicators, kz_acl_action action,
                        kz_event *ev, kz_acl_object *obj);
+/* The opening of a route on /events/{id}/…: no query string, the {id}
+ * parameter into id, and the event (without indicators) loaded for action. */
+int kz_http_event_route(kz_req *r, kz_acl_action action, kz_uuid id, kz_event *ev,
+                        kz_acl_object *obj);
 /* Loads the {id} indicator and its event: 404 unless the caller may see the
  * indicator, 403 when `action` is not allowed on its event. */
 int kz_http_indicator_load(kz_req *r, kz_acl_action action, kz_indicator *ind, kz_event *ev,
