@@ -12,7 +12,7 @@
  * so every reader sees the same timeline whatever the order. */
 static int deliver_due(kz_req *r, const kz_case *c)
 {
-    if (!c->drill)
+    if (!c->drill || kz_http_case_remote(r, c)) /* the home node delivers */
         return 0;
     return kz_store_case_injects_deliver(r->st, c->id, kz_time_now(), NULL, &r->err);
 }
@@ -87,6 +87,12 @@ int kz_api_case_timeline_add(kz_req *r)
             e.tlp = old->tlp;
         }
     }
+    if (kz_http_case_remote(r, &c)) {
+        kz_sync_case_action x = {.action = e.kind == KZ_ENTRY_CORRECTION ? "correction" : "comment",
+                                 .text = e.text, .tlp = e.tlp, .status = -1, .obs_type = -1};
+        memcpy(x.corrects, e.corrects, sizeof x.corrects);
+        return kz_http_case_forward(r, &c, &x);
+    }
     kz_uuid_v4(e.id);
     memcpy(e.case_id, c.id, sizeof e.case_id);
     memcpy(e.org_id, r->who.org_id, sizeof e.org_id);
@@ -154,6 +160,12 @@ int kz_api_case_link_add(kz_req *r)
         return rc;
     if (!may_see(r, kind, id))
         return kz_fail(&r->err, KZ_E_VALUE, "id", "id: no such %s '%s'", kind, id);
+    if (kz_http_case_remote(r, &c)) {
+        kz_sync_case_action x = {.action = "link", .link_kind = kind, .tlp = -1, .status = -1,
+                                 .obs_type = -1};
+        memcpy(x.object_id, id, sizeof x.object_id);
+        return kz_http_case_forward(r, &c, &x);
+    }
     if ((rc = kz_store_case_link(r->st, c.id, kind, id, r->who.org_id, r->who.user_id, &r->err)) <
         0)
         return rc;
@@ -199,6 +211,11 @@ int kz_api_case_observable_add(kz_req *r)
     json_decref(j);
     if (rc < 0)
         return rc;
+    if (kz_http_case_remote(r, &c)) {
+        kz_sync_case_action x = {.action = "observable", .tlp = -1, .status = -1,
+                                 .obs_type = (int)o.type, .value = o.value, .comment = o.comment};
+        return kz_http_case_forward(r, &c, &x);
+    }
     kz_uuid_v4(o.id);
     memcpy(o.case_id, c.id, sizeof o.case_id);
     memcpy(o.org_id, r->who.org_id, sizeof o.org_id);
@@ -221,6 +238,13 @@ int kz_api_case_observable_promote(kz_req *r)
         rc = kz_http_param_uuid(r, 1, "observable", obs_id);
     if (rc < 0)
         return rc;
+    if (kz_http_case_remote(r, &c)) {
+        char home[256];
+        kz_sync_case_home_name(r->st, &c, home, sizeof home);
+        return kz_fail(&r->err, KZ_E_CONFLICT, NULL,
+                       "case '%s' is homed on the lead org's node, %s: promote observables "
+                       "there", c.id, home);
+    }
     kz_case_observable o = {0};
     if ((rc = kz_store_case_observable_get(r->st, c.id, obs_id, &r->arena, &o, &r->err)) < 0)
         return rc;

@@ -191,11 +191,13 @@ int kz_api_sync_push(kz_req *r)
             r->err.code = rc = KZ_E_VALUE;
         return rc;
     }
-    json_t *out = json_pack("{s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "cursor", (json_int_t)cursor,
+    json_t *out = json_pack("{s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "cursor",
+                            (json_int_t)cursor,
                             "applied", "events", (json_int_t)s.events, "indicators",
                             (json_int_t)s.indicators, "sightings", (json_int_t)s.sightings,
                             "deletions", (json_int_t)s.deletions, "orgs", (json_int_t)s.orgs,
                             "unchanged", (json_int_t)s.unchanged, "proposals",
-                            (json_int_t)s.proposals);
+                            (json_int_t)s.proposals, "cases", (json_int_t)s.cases,
+                            "case_actions", (json_int_t)s.case_actions);
     return kz_http_ok(r, MHD_HTTP_OK, out);
 }

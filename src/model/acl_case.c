@@ -18,6 +18,7 @@
  */
 #include "model.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static bool same(const char *a, const char *b) { return a && b && *a && !strcmp(a, b); }
@@ -118,4 +119,60 @@ bool kz_acl_case_task_allows(const kz_principal *who, const kz_case *c, const kz
     if (why)
         *why = no;
     return no == NULL;
+}
+
+/* ---- cases and peer nodes ------------------------------------------------
+ * A case travels to a node only as far as the same decision lets that
+ * node's org see it: the peer stands for its org, as the people of that org
+ * reading it here would (a reader: it may look, and what it does comes back
+ * as actions checked again by the home node). A case above the peer's TLP
+ * ceiling does not go at all; the peer's people are who a RED case is for,
+ * so with a ceiling of red it may go. */
+static kz_principal peer_principal(const kz_acl_peer *peer)
+{
+    kz_principal p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.org_id, sizeof p.org_id, "%s", peer && peer->org_id ? peer->org_id : "");
+    /* Not a machine with no user (that is a webhook): the org's people. */
+    snprintf(p.user_id, sizeof p.user_id, "peer");
+    p.role = KZ_ROLE_READONLY;
+    return p;
+}
+
+bool kz_acl_case_peer_allows(const kz_acl_peer *peer, const kz_case *c, kz_case_action *level,
+                             const char **why)
+{
+    const char *no = NULL;
+    kz_principal p = peer_principal(peer);
+    *level = KZ_CASE_SUMMARY;
+    if (!peer || !c || !peer->org_id || !*peer->org_id)
+        no = "case: no peer";
+    else if ((int)c->tlp > (int)peer->tlp_ceiling)
+        no = "case: tlp above the peer's ceiling";
+    else if (!kz_acl_case_allows(&p, c, KZ_CASE_SUMMARY, &no))
+        ; /* not the lead, not invited or accepted: nothing */
+    else if (kz_acl_case_allows(&p, c, KZ_CASE_VIEW, NULL))
+        *level = KZ_CASE_VIEW;
+    if (why)
+        *why = no;
+    return no == NULL;
+}
+
+bool kz_acl_case_peer_entry_allows(const kz_acl_peer *peer, const kz_case *c,
+                                   const kz_case_entry *e)
+{
+    kz_principal p = peer_principal(peer);
+    /* The ceiling binds entries as it binds the case: an entry marked
+     * above it (AMBER in a GREEN case, for a peer held to GREEN) stays
+     * home, unless the peer's own org wrote it there. */
+    if (e->tlp > (int)peer->tlp_ceiling && !same(peer->org_id, e->org_id))
+        return false;
+    return kz_acl_case_entry_allows(&p, c, e, NULL);
+}
+
+bool kz_acl_case_peer_inject_allows(const kz_acl_peer *peer, const kz_case *c,
+                                    const kz_case_inject *inj)
+{
+    kz_principal p = peer_principal(peer);
+    return kz_acl_case_inject_allows(&p, c, inj);
 }

@@ -440,6 +440,18 @@ bool kz_acl_can_create_cases(const kz_principal *who);
 /* May who change this task (status)? The lead, or the assigned org. */
 bool kz_acl_case_task_allows(const kz_principal *who, const kz_case *c, const kz_case_task *t,
                              const char **why);
+/* Cases and peer nodes (acl_case.c): what a node whose org is peer->org_id
+ * may hold of a case homed here, by the same decision as for that org's
+ * people, within the peer's TLP ceiling. *level: KZ_CASE_VIEW (the case,
+ * entries still cut one by one: by the entry rule, and no entry above the
+ * ceiling unless the peer's org wrote it) or KZ_CASE_SUMMARY (the org is
+ * invited). False for a declined or uninvited org, or above the ceiling. */
+bool kz_acl_case_peer_allows(const kz_acl_peer *peer, const kz_case *c, kz_case_action *level,
+                             const char **why);
+bool kz_acl_case_peer_entry_allows(const kz_acl_peer *peer, const kz_case *c,
+                                   const kz_case_entry *e);
+bool kz_acl_case_peer_inject_allows(const kz_acl_peer *peer, const kz_case *c,
+                                    const kz_case_inject *inj);
 
 /* Response metrics (case_metrics.c), pure: over the cases given (the caller
  * has applied the ACL and the drill choice) and their tasks. Durations are

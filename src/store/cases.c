@@ -30,8 +30,25 @@ int kz__case_seq(kz_store *st, const char *id, int64_t *seq, kz_err *err)
 
 int kz__case_touch(kz_store *st, int64_t seq, const char *id, kz_err *err)
 {
-    sqlite3_stmt *s =
-        kz__stmt(st, "UPDATE cases SET modified = max(modified + 1, ?2) WHERE seq = ?1", err);
+    /* Every write to a case ends here: a copy received from the case's
+     * home node is never changed locally (not by the API, not by the CLI);
+     * its changes come only as the home node's snapshots
+     * (kz_store_sync_case_put), participants' work goes there as actions. */
+    sqlite3_stmt *s = kz__stmt(st, "SELECT homed_here FROM cases WHERE seq = ?1", err);
+    if (!s)
+        return kz__code(err);
+    kz__bind_i64(s, 1, seq);
+    int rc0 = kz__step(st, s);
+    bool copy = rc0 == SQLITE_ROW && sqlite3_column_int(s, 0) == 0;
+    kz__reset(s);
+    if (rc0 != SQLITE_ROW && rc0 != SQLITE_DONE)
+        return kz__dberr(st, rc0, err, "reading a case");
+    if (copy)
+        return kz_fail(err, KZ_E_CONFLICT, NULL,
+                       "case " KZ_ID_FMT " is homed on its lead org's node: it changes there "
+                       "(participants' work is sent there through the API)",
+                       id);
+    s = kz__stmt(st, "UPDATE cases SET modified = max(modified + 1, ?2) WHERE seq = ?1", err);
     if (!s)
         return kz__code(err);
     kz__bind_i64(s, 1, seq);

@@ -31,6 +31,16 @@ void kz_store_rollback(kz_store *st);
 
 /* Speed over durability for one-off bulk loads (synchronous=OFF while held). */
 void kz_store_bulk_mode(kz_store *st, bool on);
+/* kz_store_begin for one large load into a node that has little in it yet:
+ * in bulk mode, when no other connection has the database open, the
+ * transaction runs with a rollback journal and an exclusive lock instead of
+ * WAL (each new page is written once, not to the WAL and again at the
+ * checkpoint); WAL is back once it commits or rolls back. Otherwise, and
+ * when nested, it is kz_store_begin. */
+int kz_store_begin_bulk(kz_store *st, kz_err *err);
+/* How many transactions kz_store_begin_bulk ran with a rollback journal (tests
+ * check which path a load took). */
+extern _Atomic size_t kz__store_rollback_loads;
 
 /* The node's 32-byte secret (keys API keys' hashes). It lives in a file next
  * to the database, "<path>.secret", mode 0600, created on first open, so a
@@ -1148,5 +1158,58 @@ int kz_store_case_sighting_indicator(kz_store *st, const char *sighting_id, kz_u
 int kz_store_case_observable_promote(kz_store *st, const char *case_id, const char *obs_id,
                                      const char *event_id, const kz_indicator *ind,
                                      const char *org_id, const char *user_id, kz_err *err);
+
+
+/* ---- cases across nodes (sync_cases.c, migration_15_case_sync.c) --------
+ * A case is homed on the node of its lead org. Other nodes hold a copy cut
+ * for their org (the home node decides what; docs/federation.md "Cases"). */
+
+/* What one peer org may hold of a case: the case (participants and links
+ * included), and its parts. summary: only the summary (the org is invited). */
+typedef struct kz_case_snapshot {
+    kz_case c;
+    bool summary;
+    kz_case_task *tasks;
+    size_t n_tasks;
+    kz_case_observable *observables;
+    size_t n_observables;
+    kz_case_entry *entries; /* oldest first */
+    size_t n_entries;
+    kz_case_transition *transitions; /* oldest first, all of them */
+    size_t n_transitions;
+    kz_case_inject *injects; /* delivered ones */
+    size_t n_injects;
+} kz_case_snapshot;
+
+/* *homed: the case was created on this node (not received). NOTFOUND if
+ * there is no such case. */
+int kz_store_case_homed(kz_store *st, const char *case_id, bool *homed, kz_err *err);
+/* Stores a received copy (homed_here 0), in one transaction: case fields,
+ * participants and links when s->c.modified is newer than the copy held;
+ * tasks each when newer, an observable's indicator only with the case's
+ * newer modified; timeline entries, transitions and delivered injects
+ * inserted when missing, never changed. A correction whose corrected entry
+ * is not in this case here is left out. KZ_E_CONFLICT when the case is
+ * homed here. The orgs it names must exist. *changed: anything written
+ * (then the case is noted in the change log). */
+int kz_store_sync_case_put(kz_store *st, const kz_case_snapshot *s, bool *changed, kz_err *err);
+
+/* An org a received case names that this node does not know: a
+ * placeholder org row (the foreign keys need one), recorded as such, so it
+ * does not count as homed here (no home key, yet not ours). No-op when the
+ * org exists. kz_store_org_placeholder: *yes when org_id is one. */
+int kz_store_org_placeholder_put(kz_store *st, const char *org_id, kz_err *err);
+int kz_store_org_placeholder(kz_store *st, const char *org_id, bool *yes, kz_err *err);
+
+/* Case actions (a participant's work on a case homed elsewhere): body is
+ * the action's canonical JSON. state "outbox" (waiting to travel to the
+ * lead's node: noted in the change log as kind "case_action"), "applied"
+ * or "refused" (on the home node, with a note). KZ_E_CONFLICT on the same id. */
+int kz_store_case_action_put(kz_store *st, const char *id, const char *case_id,
+                             const char *org_id, const char *body, const char *state,
+                             const char *note, kz_err *err);
+/* The body and state of an action; KZ_E_NOTFOUND when unknown. */
+int kz_store_case_action_get(kz_store *st, const char *id, kz_arena *a, char **body,
+                             char **state, kz_err *err);
 
 #endif

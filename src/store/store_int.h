@@ -61,6 +61,7 @@ struct kz_store {
     int depth;   /* kz_store_begin nesting */
     bool failed; /* an inner level rolled back: the outermost commit must fail */
     bool bulk;
+    bool rollback_journal; /* kz_store_begin_bulk left WAL for this transaction */
     bool read_txn; /* a read snapshot opened by kz__read_begin */
     uint8_t secret[32];
     bool secret_loaded;
@@ -185,6 +186,7 @@ extern const char kz__migration_11_audit[];
 extern const char kz__migration_12_stix_versions[];
 extern const char kz__migration_13_misp_parts[]; /* issue 6: restSearch composite parts */
 extern const char kz__migration_14_proposals[]; /* federation: peer relay flag, proposals */
+extern const char kz__migration_15_case_sync[]; /* cases travel between nodes */
 
 int kz__migrate(kz_store *st, kz_err *err);
 int kz__secret_ensure(kz_store *st, kz_err *err);

@@ -9,13 +9,15 @@
  *   was taken, and the cursor does not move past it.
  * - Trust: an org with a recorded home key is spoken for by that key only;
  *   only the operator replaces it (peer add, node trust). An org this node
- *   has never heard of may be introduced only by a peer the operator marked
- *   as a relay (a hub), and only as the creator of an event in the same
- *   batch that may travel at all (published, not distribution org, not
- *   RED): its signer key is recorded as the org's home (inside the same
- *   transaction, so a refused batch introduces nothing). Anything else from
- *   an unknown org is skipped (logged), not stored: it is not a forgery of a
- *   known key, so it does not refuse the batch. Orgs homed here are spoken
+ *   has never heard of (or knows only as a placeholder that a received
+ *   case named, kz_store_org_placeholder) may be introduced only by a peer
+ *   the operator marked as a relay (a hub), and only as the creator of an
+ *   event in the same batch that may travel at all (published, not
+ *   distribution org, not RED): its signer key is recorded as the org's
+ *   home (inside the same transaction, so a refused batch introduces
+ *   nothing). Anything else from an unknown org is skipped (logged), not
+ *   stored: it is not a forgery of a known key, so it does not refuse the
+ *   batch. Orgs homed here are spoken
  *   for by this node alone; our own objects coming back are recognised and
  *   left alone.
  * - A sharing group that comes with an event creates the group when it is
@@ -31,7 +33,7 @@
  * - Connected-community events are stored as community: the hop they were
  *   allowed is the one they just made.
  */
-#include "sync.h"
+#include "sync_int.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -71,7 +73,13 @@ static bool trust(void *ctx, const char *org_id, const uint8_t key[32])
         t->failed = true;
         return false;
     }
-    if (org_exists(t->st, org_id)) /* homed here */
+    bool placeholder = false;
+    if (kz_store_org_placeholder(t->st, org_id, &placeholder, &e)) {
+        t->failed = true;
+        return false;
+    }
+    /* homed here; a placeholder a case named is of unknown home instead */
+    if (!placeholder && org_exists(t->st, org_id))
         return sodium_memcmp(key, t->id->public_key, 32) == 0;
     if (!t->from || !t->from->relay || !kz_strlist_has(&t->creators, org_id)) {
         t->unknown = true;
@@ -90,7 +98,9 @@ static bool is_local(kz_store *st, const char *org_id)
 {
     uint8_t k[32];
     kz_err e = {0};
+    bool placeholder = false;
     return kz_store_org_key_get(st, org_id, k, NULL, NULL, &e) == KZ_E_NOTFOUND &&
+           kz_store_org_placeholder(st, org_id, &placeholder, &e) == 0 && !placeholder &&
            org_exists(st, org_id);
 }
 
@@ -374,6 +384,12 @@ static void envelope_key(const kz_sync_object *o, const char **id, int64_t *vers
     case KZ_SYNC_PROPOSAL:
         *id = o->proposal.id, *version = o->proposal.created, *kind = "proposal";
         break;
+    case KZ_SYNC_CASE:
+        *id = o->case_snap.c.id, *version = o->case_snap.c.modified, *kind = "case";
+        break;
+    case KZ_SYNC_CASE_ACTION:
+        *id = o->case_action.id, *version = o->case_action.created, *kind = "case action";
+        break;
     default:
         *id = o->org.id, *version = o->org.modified, *kind = "org";
         break;
@@ -405,7 +421,6 @@ static int apply_one(kz_store *st, const kz_node_identity *id, trust_ctx *t, con
         kz_arena_free(&a);
         return r;
     }
-    (void)id;
     bool keep = true;
     switch (o.kind) {
     case KZ_SYNC_ORG:
@@ -422,6 +437,14 @@ static int apply_one(kz_store *st, const kz_node_identity *id, trust_ctx *t, con
         break;
     case KZ_SYNC_PROPOSAL:
         r = apply_proposal(st, &o, &a, stats, &keep, err);
+        break;
+    case KZ_SYNC_CASE: /* never kept: cases are not relayed */
+        keep = false;
+        r = kz__sync_apply_case(st, id, &o, stats, err);
+        break;
+    case KZ_SYNC_CASE_ACTION:
+        keep = false;
+        r = kz__sync_apply_case_action(st, &o, &a, stats, err);
         break;
     }
     if (r && err->msg[0]) {

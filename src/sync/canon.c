@@ -553,6 +553,8 @@ const char *kz__sync_kind_name(kz_sync_kind k)
     case KZ_SYNC_DELETION: return "deletion";
     case KZ_SYNC_ORG: return "org";
     case KZ_SYNC_PROPOSAL: return "proposal";
+    case KZ_SYNC_CASE: return "case";
+    case KZ_SYNC_CASE_ACTION: return "case_action";
     }
     return NULL;
 }
@@ -565,6 +567,8 @@ const char *kz__sync_kind_domain(kz_sync_kind k)
     case KZ_SYNC_DELETION: return KZ_SYNC_DOMAIN_DELETION;
     case KZ_SYNC_ORG: return KZ_SYNC_DOMAIN_ORG;
     case KZ_SYNC_PROPOSAL: return KZ_SYNC_DOMAIN_PROPOSAL;
+    case KZ_SYNC_CASE: return KZ_SYNC_DOMAIN_CASE;
+    case KZ_SYNC_CASE_ACTION: return KZ_SYNC_DOMAIN_CASE_ACTION;
     }
     return NULL;
 }

@@ -365,6 +365,9 @@ int kz_sync_push(kz_store *st, const kz_node_identity *id, const kz_peer *peer, 
                 run->stats.deletions += (size_t)json_integer_value(json_object_get(ap, "deletions"));
                 run->stats.orgs += (size_t)json_integer_value(json_object_get(ap, "orgs"));
                 run->stats.unchanged += (size_t)json_integer_value(json_object_get(ap, "unchanged"));
+                run->stats.cases += (size_t)json_integer_value(json_object_get(ap, "cases"));
+                run->stats.case_actions +=
+                    (size_t)json_integer_value(json_object_get(ap, "case_actions"));
                 json_decref(j);
             }
             kz_buf_free(&rs.body);

@@ -11,8 +11,8 @@
 
 #include <sodium.h>
 
-static int wrap(const kz_node_identity *id, kz_sync_kind kind, const kz_buf *canon, json_t *body,
-                json_t **out, kz_err *err)
+int kz__sync_wrap(const kz_node_identity *id, kz_sync_kind kind, const kz_buf *canon,
+                  json_t *body, json_t **out, kz_err *err)
 {
     *out = NULL;
     if (!body)
@@ -79,7 +79,7 @@ int kz_sync_envelope_event(const kz_node_identity *id, const kz_event *ev,
             json_decref(body);
             body = NULL;
         }
-        rc = wrap(id, KZ_SYNC_EVENT, &canon, body, out, err);
+        rc = kz__sync_wrap(id, KZ_SYNC_EVENT, &canon, body, out, err);
     }
     kz_buf_free(&canon);
     return rc;
@@ -93,7 +93,7 @@ int kz_sync_envelope_sighting(const kz_node_identity *id, const kz_sighting *s, 
     kz_buf_init(&canon);
     int rc = kz_sync_canon_sighting(s, &canon, err);
     if (!rc)
-        rc = wrap(id, KZ_SYNC_SIGHTING, &canon, kz__sync_json_sighting(s), out, err);
+        rc = kz__sync_wrap(id, KZ_SYNC_SIGHTING, &canon, kz__sync_json_sighting(s), out, err);
     kz_buf_free(&canon);
     return rc;
 }
@@ -106,7 +106,7 @@ int kz_sync_envelope_deletion(const kz_node_identity *id, const kz_sync_deletion
     kz_buf_init(&canon);
     int rc = kz__sync_canon_deletion(d, &canon, err);
     if (!rc)
-        rc = wrap(id, KZ_SYNC_DELETION, &canon, kz__sync_json_deletion(d), out, err);
+        rc = kz__sync_wrap(id, KZ_SYNC_DELETION, &canon, kz__sync_json_deletion(d), out, err);
     kz_buf_free(&canon);
     return rc;
 }
@@ -119,7 +119,7 @@ int kz_sync_envelope_org(const kz_node_identity *id, const kz_org *org, json_t *
     kz_buf_init(&canon);
     int rc = kz__sync_canon_org(org, &canon, err);
     if (!rc)
-        rc = wrap(id, KZ_SYNC_ORG, &canon, kz__sync_json_org(org), out, err);
+        rc = kz__sync_wrap(id, KZ_SYNC_ORG, &canon, kz__sync_json_org(org), out, err);
     kz_buf_free(&canon);
     return rc;
 }
@@ -132,7 +132,7 @@ int kz_sync_envelope_proposal(const kz_node_identity *id, const kz_proposal *p, 
     kz_buf_init(&canon);
     int rc = kz_sync_canon_proposal(p, &canon, err);
     if (!rc)
-        rc = wrap(id, KZ_SYNC_PROPOSAL, &canon, kz__sync_json_proposal(p), out, err);
+        rc = kz__sync_wrap(id, KZ_SYNC_PROPOSAL, &canon, kz__sync_json_proposal(p), out, err);
     kz_buf_free(&canon);
     return rc;
 }

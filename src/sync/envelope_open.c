@@ -385,6 +385,8 @@ static int canon_of(const kz_sync_object *o, kz_buf *out, kz_err *err)
     case KZ_SYNC_DELETION: return kz__sync_canon_deletion(&o->deletion, out, err);
     case KZ_SYNC_ORG: return kz__sync_canon_org(&o->org, out, err);
     case KZ_SYNC_PROPOSAL: return kz_sync_canon_proposal(&o->proposal, out, err);
+    case KZ_SYNC_CASE: return kz_sync_canon_case(o->audience, &o->case_snap, out, err);
+    case KZ_SYNC_CASE_ACTION: return kz_sync_canon_case_action(&o->case_action, out, err);
     }
     return kz_fail(err, KZ_E_INTERNAL, "", "unknown kind");
 }
@@ -397,6 +399,8 @@ static const char *speaks_for(const kz_sync_object *o)
     case KZ_SYNC_DELETION: return o->deletion.creator_org;
     case KZ_SYNC_ORG: return o->org.id;
     case KZ_SYNC_PROPOSAL: return o->proposal.org_id;
+    case KZ_SYNC_CASE: return o->case_snap.c.lead_org; /* only the home node sends a case */
+    case KZ_SYNC_CASE_ACTION: return o->case_action.org_id; /* the acting org's node */
     }
     return "";
 }
@@ -420,9 +424,14 @@ static int open_into(const json_t *env, kz_sync_trust_fn trust, void *trust_ctx,
         obj->kind = KZ_SYNC_ORG;
     else if (kind && !strcmp(kind, "proposal"))
         obj->kind = KZ_SYNC_PROPOSAL;
+    else if (kind && !strcmp(kind, "case"))
+        obj->kind = KZ_SYNC_CASE;
+    else if (kind && !strcmp(kind, "case_action"))
+        obj->kind = KZ_SYNC_CASE_ACTION;
     else
         return kz__sync_rd_fail(&r, KZ_E_INVALID, "kind",
-                                "must be one of event, sighting, deletion, org, proposal");
+                                "must be one of event, sighting, deletion, org, proposal, case, "
+                                "case_action");
     const json_t *body = json_object_get(env, "body");
     if (!json_is_object(body))
         return kz__sync_rd_fail(&r, KZ_E_INVALID, "body", "must be an object");
@@ -432,6 +441,8 @@ static int open_into(const json_t *env, kz_sync_trust_fn trust, void *trust_ctx,
     case KZ_SYNC_DELETION: rc = read_deletion(&r, body, &obj->deletion); break;
     case KZ_SYNC_ORG: rc = read_org(&r, body, &obj->org); break;
     case KZ_SYNC_PROPOSAL: rc = kz__sync_read_proposal(&r, body, &obj->proposal); break;
+    case KZ_SYNC_CASE: rc = kz__sync_read_case(&r, body, obj); break;
+    case KZ_SYNC_CASE_ACTION: rc = kz__sync_read_case_action(&r, body, &obj->case_action); break;
     }
     if (rc)
         return rc;
@@ -443,6 +454,8 @@ static int open_into(const json_t *env, kz_sync_trust_fn trust, void *trust_ctx,
     case KZ_SYNC_DELETION: r.what = "deletion of"; r.id = obj->deletion.object_id; break;
     case KZ_SYNC_ORG: r.id = obj->org.id; break;
     case KZ_SYNC_PROPOSAL: r.id = obj->proposal.id; break;
+    case KZ_SYNC_CASE: r.id = obj->case_snap.c.id; break;
+    case KZ_SYNC_CASE_ACTION: r.what = "case action"; r.id = obj->case_action.id; break;
     }
     const json_t *signer = json_object_get(env, "signer");
     uint8_t sig[64];

@@ -22,7 +22,7 @@
  * event heavier than a page goes alone. Proposals travel only towards the
  * creator of their event (feed_proposal).
  */
-#include "sync.h"
+#include "sync_int.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -71,11 +71,15 @@ static int org_home(feed *f, const char *org_id, home_kind *out)
         *out = HOME_UNKNOWN;
         return 0;
     }
+    bool placeholder = false;
+    if (!r)
+        r = kz_store_org_placeholder(f->st, org_id, &placeholder, &e);
     if (r) {
         *f->err = e;
         return r;
     }
-    *out = HOME_LOCAL;
+    /* A placeholder a received case named: known by id only, never ours */
+    *out = placeholder ? HOME_UNKNOWN : HOME_LOCAL;
     return 0;
 }
 
@@ -437,6 +441,47 @@ out:
     return r;
 }
 
+/* A case homed here, cut for the peer's org (feed_case.c); with the lead
+ * org's record, so the case's lead exists there. */
+static int feed_case(feed *f, const char *case_id)
+{
+    kz_arena a;
+    kz_arena_init(&a);
+    json_t *env = NULL;
+    bool sent = false;
+    int r = kz__sync_feed_case(f->st, f->id, f->peer, &f->ap, case_id, &a, &env, &sent, f->err);
+    if (!r && env) {
+        const char *lead = json_string_value(
+            json_object_get(json_object_get(json_object_get(env, "body"), "case"), "lead_org"));
+        char *lead_copy = lead ? kz_arena_strdup(f->a, lead) : NULL;
+        if (lead && !lead_copy)
+            r = kz_fail(f->err, KZ_E_NOMEM, "", "out of memory");
+        if (!r && lead_copy)
+            r = send_org(f, lead_copy);
+        if (!r) {
+            r = push_env(f, env);
+            env = NULL;
+        }
+        if (!r)
+            r = sent && lead_copy ? mark_sent(f, case_id, lead_copy) : clear_sent(f, case_id);
+    }
+    json_decref(env);
+    kz_arena_free(&a);
+    return r;
+}
+
+/* A participant's action, to the case's home node (feed_case.c). */
+static int feed_case_action(feed *f, const char *action_id)
+{
+    json_t *env = NULL;
+    int r = kz__sync_feed_case_action(f->st, f->id, f->peer, action_id, &env, f->err);
+    if (!r && env)
+        r = push_env(f, env);
+    else
+        json_decref(env);
+    return r;
+}
+
 int kz_sync_feed_page(kz_store *st, const kz_node_identity *id, const kz_peer *peer,
                       int64_t after, size_t max_indicators, kz_sync_batch *out, kz_err *err)
 {
@@ -482,6 +527,10 @@ int kz_sync_feed_page(kz_store *st, const kz_node_identity *id, const kz_peer *p
                 r = feed_sighting(&f, ch[i].object_id);
             else if (strcmp(ch[i].kind, "proposal") == 0)
                 r = feed_proposal(&f, ch[i].object_id);
+            else if (strcmp(ch[i].kind, "case") == 0)
+                r = feed_case(&f, ch[i].object_id);
+            else if (strcmp(ch[i].kind, "case_action") == 0)
+                r = feed_case_action(&f, ch[i].object_id);
         }
         if (r)
             break;

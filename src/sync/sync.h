@@ -29,6 +29,11 @@
  *   so a signature over one kind can never be replayed as another.
  * - A receiving node keeps the envelope as received, so it can relay it to a
  *   third node that verifies the creator's signature itself.
+ * - Cases are the exception: shared by invitation, a case travels only from
+ *   its home node (the lead org's) to its participants' nodes, as a snapshot
+ *   cut for each audience org by the case ACL, and is never relayed or
+ *   kept. Participants' work goes back as signed case actions that the home
+ *   node checks and applies (docs/federation.md, "Cases").
  */
 #ifndef KZ_SYNC_H
 #define KZ_SYNC_H
@@ -72,7 +77,29 @@ typedef enum {
     KZ_SYNC_DELETION, /* an event or indicator that its creator deleted */
     KZ_SYNC_ORG,      /* an organisation record, so creator_org exists on arrival */
     KZ_SYNC_PROPOSAL, /* a proposal to an event's creator (signed by the proposer's node) */
+    KZ_SYNC_CASE,     /* a case as one participant org may hold it (signed by its home node) */
+    KZ_SYNC_CASE_ACTION, /* a participant's work on a case, sent to the case's home node */
 } kz_sync_kind;
+
+/* What a participant org did on a case homed elsewhere (case_action.c):
+ * recorded on its own node, signed there, applied by the home node as the
+ * local API would. action is one of accept, decline, comment, correction,
+ * task_status, observable, link; the fields the action does not use are
+ * empty (NULL, "", -1). */
+typedef struct kz_sync_case_action {
+    kz_uuid id, case_id, lead_org, org_id, user_id;
+    const char *action;
+    char *text;          /* comment, correction */
+    kz_uuid corrects;    /* correction */
+    int tlp;             /* comment, correction: the entry's marking (-1 unset) */
+    kz_uuid task_id;     /* task_status */
+    int status;          /* task_status: kz_task_status (-1 unset) */
+    int obs_type;        /* observable: kz_ioc_type (-1 unset) */
+    char *value, *comment; /* observable */
+    const char *link_kind; /* link: event, indicator or sighting */
+    kz_uuid object_id;     /* link */
+    kz_time created;
+} kz_sync_case_action;
 
 typedef struct kz_sync_deletion {
     char *object_type; /* "event" or "indicator" */
@@ -95,6 +122,9 @@ typedef struct kz_sync_object {
     kz_org org;                  /* KZ_SYNC_ORG */
     const json_t *raw;           /* the envelope as received (borrowed) */
     kz_proposal proposal;        /* KZ_SYNC_PROPOSAL (status unset) */
+    kz_case_snapshot case_snap;  /* KZ_SYNC_CASE */
+    kz_uuid audience;            /* KZ_SYNC_CASE: the org it was cut for */
+    kz_sync_case_action case_action; /* KZ_SYNC_CASE_ACTION */
 } kz_sync_object;
 
 /* Builds a signed envelope:
@@ -116,6 +146,20 @@ int kz_sync_envelope_org(const kz_node_identity *id, const kz_org *org, json_t *
 int kz_sync_canon_proposal(const kz_proposal *p, kz_buf *out, kz_err *err);
 int kz_sync_envelope_proposal(const kz_node_identity *id, const kz_proposal *p, json_t **out,
                               kz_err *err);
+
+/* Cases (envelope_case.c, envelope_case_action.c): a case travels as a
+ * snapshot cut for one audience org (domain "kizuna-case-v1\n", signed by
+ * the home node, which must speak for the case's lead org); a participant's
+ * action as "kizuna-case-action-v1\n", signed by the participant's node for
+ * the acting org. Canonical form: the body as jansson writes it with
+ * JSON_COMPACT|JSON_SORT_KEYS, rebuilt from the parsed structs. */
+int kz_sync_canon_case(const char *audience, const kz_case_snapshot *s, kz_buf *out,
+                       kz_err *err);
+int kz_sync_envelope_case(const kz_node_identity *id, const char *audience,
+                          const kz_case_snapshot *s, json_t **out, kz_err *err);
+int kz_sync_canon_case_action(const kz_sync_case_action *x, kz_buf *out, kz_err *err);
+int kz_sync_envelope_case_action(const kz_node_identity *id, const kz_sync_case_action *x,
+                                 json_t **out, kz_err *err);
 
 /* Decides whether a signer key may speak for an org: returns true when the
  * key is the one the receiving node knows for that org (a peer's key, or a
@@ -175,6 +219,7 @@ int kz_sync_feed_page(kz_store *st, const kz_node_identity *id, const kz_peer *p
 typedef struct kz_sync_apply_stats {
     size_t events, indicators, sightings, deletions, orgs, unchanged, refused;
     size_t proposals;
+    size_t cases, case_actions; /* case copies stored; actions applied (home node) */
 } kz_sync_apply_stats;
 
 /* Verifies every envelope and applies the batch in one transaction:
@@ -203,6 +248,19 @@ int kz_sync_proposal_create(kz_store *st, const char *org_id, const kz_event *ev
  * was decided already, or the indicator it changes is gone. One transaction. */
 int kz_sync_proposal_decide(kz_store *st, const char *org_id, const char *proposal_id, bool accept,
                             kz_err *err);
+
+/* ---- cases across nodes (case_action.c; plumbing) ---------------------- *
+ * A case lives on its lead org's node. On another node a participant's
+ * work is checked there with the same ACL, recorded as a signed action in
+ * an outbox, and sent to the home node, which checks again and applies it;
+ * the new state comes back as the next snapshot. x carries the action and
+ * its fields; this fills id, case_id, lead_org, org_id, user_id, created
+ * and stores it. */
+int kz_sync_case_action_submit(kz_store *st, const kz_principal *who, const kz_case *c,
+                               kz_sync_case_action *x, kz_err *err);
+/* The lead org's node as this node knows it ("peer <name>" or the org id),
+ * for messages. */
+void kz_sync_case_home_name(kz_store *st, const kz_case *c, char *out, size_t n);
 
 /* ---- transport (client.c, schedule.c; plumbing) ------------------------- */
 /* Largest inflated batch a node accepts at all (pull answers, bundles, and

@@ -16,6 +16,8 @@
 #define KZ_SYNC_DOMAIN_ORG "kizuna-org-v1\n"
 #define KZ_SYNC_DOMAIN_BUNDLE "kizuna-bundle-v1\n"
 #define KZ_SYNC_DOMAIN_PROPOSAL "kizuna-proposal-v1\n"
+#define KZ_SYNC_DOMAIN_CASE "kizuna-case-v1\n"
+#define KZ_SYNC_DOMAIN_CASE_ACTION "kizuna-case-action-v1\n"
 
 #define KZ_SYNC_BUNDLE_MAGIC "KZBUNDLE1\n"
 #define KZ_SYNC_SIG_B64_LEN 88 /* base64 (with padding) of a 64-byte signature */
@@ -125,6 +127,46 @@ json_t *kz__sync_json_signer(const char *org, const uint8_t pk[32]);
 json_t *kz__sync_json_proposal(const kz_proposal *p);
 /* Reads a proposal body strictly (envelope_proposal.c). */
 int kz__sync_read_proposal(kz_rd *r, const json_t *o, kz_proposal *p);
+
+/* ---- cases (envelope_case.c, envelope_case_action.c, feed_case.c,
+ * apply_case.c) ---------------------------------------------------------- */
+/* Signs canon under kind's domain and wraps body (taken) into *out
+ * (envelope_build.c). */
+int kz__sync_wrap(const kz_node_identity *id, kz_sync_kind kind, const kz_buf *canon,
+                  json_t *body, json_t **out, kz_err *err);
+/* The snapshot body: {"audience","view","case","participants","links",
+ * "tasks","observables","timeline","transitions","injects"}. NULL on
+ * allocation failure only. */
+json_t *kz__sync_json_case(const char *audience, const kz_case_snapshot *s);
+/* Strict reader into obj->case_snap and obj->audience. */
+int kz__sync_read_case(kz_rd *r, const json_t *o, kz_sync_object *obj);
+json_t *kz__sync_json_case_action(const kz_sync_case_action *x);
+int kz__sync_read_case_action(kz_rd *r, const json_t *o, kz_sync_case_action *x);
+/* x's body (*body, the caller's) and its canonical bytes appended to canon,
+ * once the receiver's reader has taken it: what the participant's node
+ * stores in its outbox and what it signs are one and the same. */
+int kz__sync_case_action_checked(const kz_sync_case_action *x, json_t **body, kz_buf *canon,
+                                 kz_err *err);
+/* Compact, sorted keys: the canonical bytes of a body built above. */
+int kz__sync_canon_json(const json_t *body, const char *what, kz_buf *out, kz_err *err);
+
+/* The envelopes one change-log row of a case gives a peer (feed_case.c):
+ * the snapshot cut for the peer's org, when the case is homed here and
+ * kz_acl_case_peer_allows lets it go; none otherwise. *env NULL = nothing.
+ * *lead names the org record the peer needs (the lead's). */
+int kz__sync_feed_case(kz_store *st, const kz_node_identity *id, const kz_peer *peer,
+                       const kz_acl_peer *ap, const char *case_id, kz_arena *a, json_t **env,
+                       bool *was_sent, kz_err *err);
+/* An outbox action goes to the peer that is the case's home (the lead
+ * org's node), directly: never through a hub. */
+int kz__sync_feed_case_action(kz_store *st, const kz_node_identity *id, const kz_peer *peer,
+                              const char *action_id, json_t **env, kz_err *err);
+/* Applying (apply_case.c), inside the batch's transaction. *keep: keep
+ * the envelope (never for cases: they are not relayed). */
+int kz__sync_apply_case(kz_store *st, const kz_node_identity *id, kz_sync_object *o,
+                        kz_sync_apply_stats *stats, kz_err *err);
+int kz__sync_apply_case_action(kz_store *st, kz_sync_object *o, kz_arena *a,
+                               kz_sync_apply_stats *stats, kz_err *err);
 
 /* ---- compression (batch.c), shared with bundles ------------------------- */
 int kz__sync_deflate(const void *in, size_t n, kz_buf *out, kz_err *err);
