@@ -455,21 +455,21 @@ static void readers_join(sx_import *im)
 
 /* ---- keeping a mapped input from staying resident ------------------------- */
 
-/* Drops the pages of p[0, end) that are whole (a mapped file reads them
- * back from the page cache if they are needed again). */
-void kz__stix_drop_input(const sx_import *im, size_t end)
+/* Drops the pages of p[begin, end) that are whole (a mapped file reads
+ * them back from the page cache if they are needed again). */
+static void drop_range(const sx_import *im, size_t begin, size_t end)
 {
-    if (!im->o->input_mapped || end == 0)
+    if (!im->o->input_mapped || end <= begin)
         return;
-    static long page;
-    if (!page)
-        page = sysconf(_SC_PAGESIZE);
-    uintptr_t b = (uintptr_t)im->p, e = b + end;
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t b = (uintptr_t)im->p + begin, e = (uintptr_t)im->p + end;
     uintptr_t b0 = (b + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
     uintptr_t e0 = e & ~((uintptr_t)page - 1);
     if (e0 > b0)
         madvise((void *)b0, e0 - b0, MADV_DONTNEED);
 }
+
+void kz__stix_drop_input(const sx_import *im, size_t end) { drop_range(im, 0, end); }
 
 /* The end of chunk k's last object in the input. */
 size_t kz__stix_chunk_end(const sx_import *im, size_t k)
@@ -504,7 +504,7 @@ static bool read_early(const char *type)
            strcmp(type, "sighting") == 0;
 }
 
-static int skim_one(sx_import *im, sx_rec *r)
+static int skim_one(sx_import *im, sx_rec *r, kz_arena *keep)
 {
     sx_skim sk;
     const char *p = im->p + r->span.off;
@@ -536,8 +536,8 @@ static int skim_one(sx_import *im, sx_rec *r)
     }
     r->type = kz__stix_type_intern(type);
     if (!r->type)
-        r->type = kz_arena_strdup(&im->work, type);
-    r->id = kz_arena_strndup(&im->work, sk.id.p, sk.id.len);
+        r->type = kz_arena_strdup(keep, type);
+    r->id = kz_arena_strndup(keep, sk.id.p, sk.id.len);
     if (!r->type || !r->id)
         return -1;
     r->created = c;
@@ -547,20 +547,32 @@ static int skim_one(sx_import *im, sx_rec *r)
     return 0;
 }
 
+/* One skimmer's share of the records: [from, to), whole chunks. */
+typedef struct skim_part {
+    sx_import *im;
+    size_t from, to;
+    kz_arena *keep;         /* ids and early reads (the import's work arenas) */
+    size_t n_early_invalid;
+    bool first;             /* the share the readers wait for, chunk by chunk */
+} skim_part;
+
 /* Every record gets its index and span; the id, type and version come from
  * the skim, or from a full read here when the skim cannot tell or the plan
  * needs more (reports, identities, sightings). */
-static void skim_all(sx_import *im)
+static void skim_range(skim_part *sp)
 {
+    sx_import *im = sp->im;
     kz_buf norm;
     kz_buf_init(&norm);
-    for (size_t i = 0; i < im->n; i++) {
-        if (i % KZ_STIX_CHUNK == 0 && i) {
-            skimmed_up_to(im, i / KZ_STIX_CHUNK);
+    size_t begin = sp->from < im->n ? im->doc.objs[sp->from].off : 0;
+    for (size_t i = sp->from; i < sp->to; i++) {
+        if (i % KZ_STIX_CHUNK == 0 && i > sp->from) {
+            if (sp->first)
+                skimmed_up_to(im, i / KZ_STIX_CHUNK);
             /* Behind the skim until the readers come (streaming only: a
              * partial import keeps what it reads to the end anyway). */
-            if (im->stream && i >= (size_t)2 * KZ_STIX_CHUNK)
-                kz__stix_drop_input(im, kz__stix_chunk_end(im, i / KZ_STIX_CHUNK - 2));
+            if (im->stream && i >= sp->from + (size_t)2 * KZ_STIX_CHUNK)
+                drop_range(im, begin, kz__stix_chunk_end(im, i / KZ_STIX_CHUNK - 2));
         }
         sx_rec *r = &im->recs[i];
         r->index = (long)i;
@@ -568,20 +580,53 @@ static void skim_all(sx_import *im)
         r->home = -1;
         r->tlp = -1;
         r->status = SX_S_STORE;
-        if (skim_one(im, r) == 0)
+        if (skim_one(im, r, sp->keep) == 0)
             continue;
         sx_chunk *c = &im->chunks[i / KZ_STIX_CHUNK];
-        sx_reader rd = {.im = im, .data = &im->work, .notes = &c->notes, .chunk = c};
+        sx_reader rd = {.im = im, .data = sp->keep, .notes = &c->notes, .chunk = c};
         r->skimmed = false;
         r->early = true;
         kz__stix_read_one(&rd, r, &norm);
         if (r->bad) {
             r->status = SX_S_INVALID;
-            im->n_early_invalid++;
+            sp->n_early_invalid++;
         }
     }
-    skimmed_up_to(im, im->n_chunks);
     kz_buf_free(&norm);
+}
+
+static void *skim_run(void *arg)
+{
+    skim_range(arg);
+    return NULL;
+}
+
+/* The skim is the one step before the first row is stored that reads every
+ * object, and it runs before anything else can: a large input is skimmed
+ * by two threads, this one taking the first half (which the readers start
+ * on) and a helper the second. Records and chunks are apart; each keeps
+ * what it allocates in its own arena. */
+static void skim_all(sx_import *im)
+{
+    skim_part a = {.im = im, .from = 0, .to = im->n, .keep = &im->work, .first = true};
+    skim_part b = {.im = im, .keep = &im->work2};
+    pthread_t helper;
+    bool two = false;
+    if (im->n_chunks >= KZ_STIX_SKIM2_MIN && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+        json_decref(json_object()); /* jansson seeds its hash before the threads */
+        a.to = b.from = im->n_chunks / 2 * KZ_STIX_CHUNK;
+        b.to = im->n;
+        two = pthread_create(&helper, NULL, skim_run, &b) == 0;
+        if (!two)
+            a.to = im->n;
+    }
+    skim_range(&a);
+    if (two) {
+        skimmed_up_to(im, a.to / KZ_STIX_CHUNK); /* the readers go on meanwhile */
+        pthread_join(helper, NULL);
+    }
+    im->n_early_invalid = a.n_early_invalid + b.n_early_invalid;
+    skimmed_up_to(im, im->n_chunks);
 }
 
 /* ---- joining the messages -------------------------------------------------- */
@@ -716,6 +761,7 @@ int kz_stix_import(kz_store *st, const char *p, size_t n, const kz_stix_import_o
     sx_import im = {.st = st, .p = p, .o = opts, .all_or_nothing = all_or_nothing, .a = a,
                     .rep = rep, .catchall = -1, .ind_event = -1, .now = kz_time_now()};
     kz_arena_init(&im.work);
+    kz_arena_init(&im.work2);
     int r = kz_store_org_get(st, opts->org_id, &im.work, &im.org, err);
     if (r == KZ_E_NOTFOUND)
         r = kz_fail(err, KZ_E_VALUE, "org", "organisation '%.64s' does not exist", opts->org_id);
@@ -747,5 +793,6 @@ int kz_stix_import(kz_store *st, const char *p, size_t n, const kz_stix_import_o
         kz_arena_free(&im.chunks[k].notes);
     }
     kz_arena_free(&im.work);
+    kz_arena_free(&im.work2);
     return r;
 }

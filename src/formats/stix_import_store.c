@@ -781,10 +781,17 @@ static int store_empty(sx_import *im, bool *empty, kz_err *err)
 int kz__stix_import_store(sx_import *im, kz_err *err)
 {
     size_t orgs_made = 0, orgs_linked = 0, inds = 0, events = 0, stored = 0, dups = 0, sights = 0;
-    int rc = kz_store_begin(im->st, err);
+    /* A large load into a node without STIX objects (asked again inside the
+     * transaction: this answer only picks the journal) may leave WAL for
+     * its transaction (kz_store_begin_bulk). */
+    bool empty = false;
+    int rc = 0;
+    if (im->stream && im->n >= kz__stix_bulk_min)
+        rc = store_empty(im, &empty, err);
+    if (!rc)
+        rc = empty ? kz_store_begin_bulk(im->st, err) : kz_store_begin(im->st, err);
     if (rc)
         return rc;
-    bool empty = false;
     rc = store_empty(im, &empty, err);
     if (!rc)
         rc = classify(im, empty, err);

@@ -162,6 +162,8 @@ typedef struct sx_rec {
 #define KZ_STIX_CHUNK 4096
 /* How many chunks the readers may be ahead of the writer when streaming. */
 #define KZ_STIX_AHEAD 6
+/* Chunks from which two threads skim the input (stix_import.c). */
+#define KZ_STIX_SKIM2_MIN 8
 
 /* An event the import puts objects into. */
 typedef struct sx_event {
@@ -195,6 +197,7 @@ typedef struct sx_import {
     bool all_or_nothing;
     kz_arena *a;        /* the caller's: report, messages */
     kz_arena work;      /* records and everything mapped */
+    kz_arena work2;     /* what the second skimmer keeps (stix_import.c) */
     kz_stix_report *rep;
     sx_doc doc;
     sx_rec *recs;

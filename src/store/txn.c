@@ -8,10 +8,74 @@
 
 #include <string.h>
 
+/* ---- a rollback journal for one bulk load -------------------------------- */
+
+/* Runs a PRAGMA that answers with a row: whether the answer is want. */
+static bool pragma_is(kz_store *st, const char *sql, const char *want)
+{
+    sqlite3_stmt *s = NULL;
+    bool ok = false;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(s, 0);
+        ok = v && strcmp(v, want) == 0;
+    }
+    sqlite3_finalize(s);
+    return ok;
+}
+
+/* With WAL every page a load writes goes into the WAL and then, at the
+ * checkpoint, into the database: twice. A rollback journal keeps only the
+ * pages as they were before the transaction and SQLite does not journal
+ * pages past the database's original size, so a load into a node that holds
+ * little writes almost every page once; if the process dies, the next open
+ * finds the hot journal, puts the old pages back and cuts the file to its
+ * old size. Leaving WAL needs an exclusive lock: every other connection of a
+ * WAL database keeps a shared lock on it for as long as it is open (a served
+ * node), so then SQLite refuses at once and the load stays in WAL. The lock
+ * is kept (locking_mode EXCLUSIVE) until the transaction ends, so nothing
+ * can open the database in between and see it in rollback mode. */
+static bool leave_wal(kz_store *st)
+{
+    if (st->memory || !st->bulk || st->read_txn || !sqlite3_get_autocommit(st->db))
+        return false;
+    sqlite3_busy_timeout(st->db, 0);
+    bool ok = pragma_is(st, "PRAGMA locking_mode=EXCLUSIVE", "exclusive") &&
+              pragma_is(st, "PRAGMA journal_mode=DELETE", "delete");
+    sqlite3_busy_timeout(st->db, KZ_BUSY_MS);
+    if (!ok) {
+        pragma_is(st, "PRAGMA locking_mode=NORMAL", "normal");
+        return false;
+    }
+    /* Without WAL, pages this transaction wrote are read back (the index
+     * builds read every row again) through the mapping, which would put
+     * the whole new file into the process's resident memory; read() keeps
+     * it to the page cache's size. */
+    sqlite3_exec(st->db, "PRAGMA mmap_size=0", NULL, NULL, NULL);
+    return true;
+}
+
+/* After the bulk transaction: WAL again, and the lock let go. NORMAL first:
+ * entering WAL in EXCLUSIVE locking mode would keep the lock (and the
+ * WAL index in private memory) until the next change of journal mode. If
+ * WAL cannot come back (a reader slipped in after the lock went), the
+ * database stays in rollback mode until the next kz_store_open switches it:
+ * slower for readers, never wrong. */
+static void back_to_wal(kz_store *st)
+{
+    if (!st->rollback_journal)
+        return;
+    st->rollback_journal = false;
+    pragma_is(st, "PRAGMA locking_mode=NORMAL", "normal");
+    pragma_is(st, "PRAGMA journal_mode=WAL", "wal");
+    sqlite3_exec(st->db, "PRAGMA mmap_size=" KZ_STR(KZ_MMAP_BYTES), NULL, NULL, NULL);
+}
+
 static void rollback_now(kz_store *st)
 {
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    back_to_wal(st);
     st->depth = 0;
     st->failed = false;
     /* The ip_prefixes rows written in this transaction are gone with it. */
@@ -60,7 +124,22 @@ int kz_store_commit(kz_store *st, kz_err *err)
         rollback_now(st);
         return kz__dberr(st, rc, err, "committing");
     }
+    back_to_wal(st);
     return 0;
+}
+
+_Atomic size_t kz__store_rollback_loads;
+
+int kz_store_begin_bulk(kz_store *st, kz_err *err)
+{
+    if (st->depth == 0 && leave_wal(st)) {
+        st->rollback_journal = true;
+        kz__store_rollback_loads++;
+    }
+    int r = kz_store_begin(st, err);
+    if (r)
+        back_to_wal(st);
+    return r;
 }
 
 void kz_store_rollback(kz_store *st)

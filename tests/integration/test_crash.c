@@ -15,7 +15,8 @@
  * Scenarios: (a) a large `kizuna import` beside a running node, (b) several
  * client threads POSTing events and indicator batches, (c) STIX bundles
  * (POST /api/v1/stix) and MISP events (POST /events/add) from several
- * threads. The kill points come from a seeded generator; the seed is printed
+ * threads, (d) a large `kizuna stix import` alone on a node (the bulk load
+ * with a rollback journal). The kill points come from a seeded generator; the seed is printed
  * and KZ_CRASH_SEED replays a run. KZ_CRASH_ITER sets the iterations per
  * scenario (default 4).
  *
@@ -395,6 +396,168 @@ static void test_crash_during_import(void **state)
     kz_node_free(&n);
 }
 
+/* ---- (d) kizuna stix import alone on a node ---------------------------------- */
+
+/* A bundle of n indicators of iteration it, padded past the 64 MiB from
+ * which `kizuna stix import` loads in bulk mode: into a node that holds no
+ * STIX object and is not being served, the load then runs with a rollback
+ * journal instead of WAL (kz_store_begin_bulk). */
+static void stix_bundle(const char *path, int it, int n)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    char pad[401];
+    memset(pad, 'x', sizeof pad - 1);
+    pad[sizeof pad - 1] = '\0';
+    fprintf(f, "{\"type\":\"bundle\",\"id\":\"bundle--00000000-0000-4000-8000-%012x\","
+               "\"objects\":[",
+            it);
+    for (int i = 0; i < n; i++) {
+        char v[48];
+        value_of(v, sizeof v, 4, it, i / 60000, i % 60000); /* each part < 0x10000 */
+        fprintf(f,
+                "%s{\"type\":\"indicator\",\"spec_version\":\"2.1\","
+                "\"id\":\"indicator--00000000-0000-4000-8000-%04x%08x\","
+                "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","
+                "\"name\":\"crash-4\",\"description\":\"%s\","
+                "\"pattern\":\"[ipv6-addr:value = '%s']\",\"pattern_type\":\"stix\","
+                "\"valid_from\":\"2024-01-01T00:00:00Z\"}\n",
+                i ? "," : "", it, i, pad, v);
+    }
+    fprintf(f, "]}\n");
+    fclose(f);
+}
+
+static long long count_of(sqlite3 *db, const char *sql)
+{
+    char *t = sql_text(db, sql);
+    assert_non_null(t);
+    long long v = atoll(t);
+    free(t);
+    return v;
+}
+
+/* The node's rows: STIX objects, this scenario's indicators, events. */
+typedef struct tally4 {
+    long long objects, indicators, events;
+} tally4;
+
+static tally4 audit_stix(kz_node *n)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(n->db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(db, 30000);
+    char *ic = sql_text(db, "PRAGMA integrity_check");
+    assert_non_null(ic);
+    if (strcmp(ic, "ok") != 0)
+        fail_msg("integrity_check after a crash: %s", ic);
+    free(ic);
+    /* The node reopened it: WAL again, whatever the import used. */
+    char *mode = sql_text(db, "PRAGMA journal_mode");
+    assert_string_equal(mode, "wal");
+    free(mode);
+    tally4 t = {
+        count_of(db, "SELECT count(*) FROM stix_objects"),
+        count_of(db, "SELECT count(*) FROM indicators WHERE value LIKE '2001:db8:4:%'"),
+        count_of(db, "SELECT count(*) FROM events"),
+    };
+    sqlite3_close(db);
+    return t;
+}
+
+static void test_crash_during_stix_bulk_import(void **state)
+{
+    (void)state;
+    const char *env = getenv("KZ_CRASH_STIX_SIZE");
+    int size = env ? atoi(env) : 110000;
+    /* Iteration 0 times a whole import into a node of its own; the others
+     * are killed somewhere in it, into a node that stays without STIX
+     * objects (so each takes the rollback-journal path) until one of them
+     * happens to commit before its kill. */
+    kz_node timing, n;
+    assert_int_equal(kz_node_init(&timing, "CERT-Crash", "JP"), 0);
+    assert_int_equal(kz_node_init(&n, "CERT-Crash", "JP"), 0);
+    assert_int_equal(kz_node_start(&n, SERVE_ARGS), 0);
+    tally4 have = audit_stix(&n);
+    crash_node(&n);
+    long long took = 0;
+    int with_journal = 0;
+    for (int it = 0; it <= iterations && it <= MAX_ITER; it++) {
+        kz_node *on = it == 0 ? &timing : &n;
+        char file[600], journal[600];
+        snprintf(file, sizeof file, "%s/stix-%d.json", on->dir, it);
+        snprintf(journal, sizeof journal, "%s-journal", on->db);
+        stix_bundle(file, it, size);
+        const char *argv[] = {getenv("KIZUNA_BIN"), "stix",  "import", "--db", on->db,
+                              "--org",               "CERT-Crash", file, NULL};
+        long long t0 = now_us();
+        pid_t pid = spawn(argv, on->dir);
+        assert_true(pid > 0);
+        /* Mostly while rows are being written (the journal is there). */
+        long long at = it == 0 ? -1 : (long long)((0.2 + 0.8 * rnd01()) * (double)took);
+        int st = 0;
+        bool exited = false, saw_journal = false;
+        while (!exited) {
+            if (waitpid(pid, &st, WNOHANG) == pid) {
+                exited = true;
+                break;
+            }
+            saw_journal = saw_journal || access(journal, F_OK) == 0;
+            if (at >= 0 && now_us() - t0 >= at)
+                break;
+            sleep_us(2000);
+        }
+        if (!exited) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+        } else if (it == 0) {
+            took = now_us() - t0;
+        }
+        bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+        if (it == 0 && !ok) {
+            char p[700];
+            snprintf(p, sizeof p, "%s/.import.err", on->dir);
+            char *err = kz_test_slurp(p);
+            fail_msg("the uninterrupted STIX import failed: %s", err);
+        }
+        with_journal += saw_journal;
+        printf("    stix import %d: %s after %.3f s (kill point %.3f s)%s\n", it,
+               ok ? "finished" : WIFSIGNALED(st) ? "killed" : "failed",
+               (double)(now_us() - t0) / 1e6, (double)at / 1e6,
+               saw_journal ? ", rollback journal seen" : "");
+        fflush(stdout);
+        /* Restarted: a hot journal is rolled back as the node opens. */
+        assert_int_equal(kz_node_start(on, SERVE_ARGS), 0);
+        tally4 now = audit_stix(on);
+        crash_node(on);
+        assert_int_equal(access(journal, F_OK), -1);
+        if (it == 0) {
+            assert_int_equal(now.objects, size);
+            assert_int_equal(now.indicators, size);
+            continue;
+        }
+        /* All of the import, or the node exactly as before it. */
+        bool whole = now.objects == have.objects + size &&
+                     now.indicators == have.indicators + size && now.events == have.events + 1;
+        bool before = now.objects == have.objects && now.indicators == have.indicators &&
+                      now.events == have.events;
+        if (ok && !whole)
+            fail_msg("stix import %d exited 0 but the node holds %lld objects, %lld indicators",
+                     it, now.objects, now.indicators);
+        if (!whole && !before)
+            fail_msg("stix import %d half there: %lld objects, %lld indicators, %lld events"
+                     " (before: %lld, %lld, %lld)",
+                     it, now.objects, now.indicators, now.events, have.objects, have.indicators,
+                     have.events);
+        have = now;
+    }
+    /* The path under test was taken: at least the timing run, into an
+     * empty node nobody serves, wrote through a rollback journal. */
+    assert_true(with_journal > 0);
+    kz_node_free(&timing);
+    kz_node_free(&n);
+}
+
 /* ---- (b), (c) writers over HTTP ------------------------------------------- */
 
 enum { W_EVENT, W_BATCH, W_STIX, W_MISP };
@@ -572,6 +735,7 @@ int main(void)
         cmocka_unit_test(test_crash_during_import),
         cmocka_unit_test(test_crash_during_api_writes),
         cmocka_unit_test(test_crash_during_stix_and_misp_imports),
+        cmocka_unit_test(test_crash_during_stix_bulk_import),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -1041,6 +1042,176 @@ static void test_failed_bulk_load_keeps_every_index(void **state)
     free(doc);
 }
 
+/* ---- bulk load with a rollback journal ------------------------------------ */
+
+static char *journal_mode_of(const char *path)
+{
+    return db_dump(path, "PRAGMA journal_mode");
+}
+
+static void test_bulk_load_alone_uses_a_rollback_journal(void **state)
+{
+    fx *f = *state;
+    char pa[600], pb[600];
+    snprintf(pa, sizeof pa, "%s/kz.db", f->dir);
+    kz_store *sb = open_store(f, "wal.db", pb, sizeof pb);
+    const size_t n = KZ_STIX_BULK_MIN + 100;
+    char *doc = bulk_bundle(n, false);
+    kz_stix_import_opts o = opts_of(f);
+    kz_stix_report ra, rb;
+    kz_err err = {0};
+    /* Bulk mode, no other connection: the load leaves WAL for its
+     * transaction; the other store has a second connection open, so its
+     * load stays in WAL. Both give the same rows. */
+    size_t journals = kz__store_rollback_loads;
+    kz_store_bulk_mode(f->st, true);
+    assert_int_equal(kz_stix_import(f->st, doc, strlen(doc), &o, true, &f->a, &ra, &err), 0);
+    kz_store_bulk_mode(f->st, false);
+    assert_int_equal(kz__store_rollback_loads, journals + 1);
+    kz_store *other = NULL;
+    assert_int_equal(kz_store_open(pb, &other, &err), 0);
+    kz_store_bulk_mode(sb, true);
+    assert_int_equal(kz_stix_import(sb, doc, strlen(doc), &o, true, &f->a, &rb, &err), 0);
+    kz_store_bulk_mode(sb, false);
+    assert_int_equal(kz__store_rollback_loads, journals + 1);
+    /* The other connection sees the load at once. */
+    kz_stix_query q = {.tlp_max = -1, .limit = 1, .meta_only = true};
+    kz_stix_obj *v;
+    size_t nv;
+    assert_int_equal(kz_store_stix_list(other, &q, &f->a, &v, &nv, NULL, &err), 0);
+    assert_int_equal(nv, 1);
+    kz_store_close(other);
+
+    assert_int_equal(ra.n_stored, n + 3);
+    assert_int_equal(rb.n_stored, n + 3);
+    assert_int_equal(ra.n_indicators, n);
+    char *rows_a = db_dump(pa, SQL_ROWS), *rows_b = db_dump(pb, SQL_ROWS);
+    assert_string_equal(rows_a, rows_b);
+    free(rows_a);
+    free(rows_b);
+    rows_a = db_dump(pa, SQL_INDICATORS);
+    rows_b = db_dump(pb, SQL_INDICATORS);
+    assert_string_equal(rows_a, rows_b);
+    free(rows_a);
+    free(rows_b);
+    /* WAL again afterwards, and no journal left behind. */
+    char *mode = journal_mode_of(pa);
+    assert_string_equal(mode, "wal\n");
+    free(mode);
+    char jp[700];
+    snprintf(jp, sizeof jp, "%s-journal", pa);
+    assert_int_equal(access(jp, F_OK), -1);
+    char *ok = db_dump(pa, "PRAGMA integrity_check");
+    assert_string_equal(ok, "ok\n");
+    free(ok);
+    /* This connection still writes and reads as before (WAL, shared lock:
+     * another connection can open the database and read). */
+    kz_stix_report again;
+    assert_int_equal(kz_stix_import(f->st, doc, strlen(doc), &o, true, &f->a, &again, &err), 0);
+    assert_int_equal(again.n_duplicates, n + 23);
+    char *count = db_dump(pa, "SELECT count(*) FROM stix_objects");
+    assert_string_equal(count, "10103\n");
+    free(count);
+    free(doc);
+    kz_store_close(sb);
+}
+
+static void test_failed_bulk_load_with_rollback_journal_leaves_nothing(void **state)
+{
+    fx *f = *state;
+    char pa[600];
+    snprintf(pa, sizeof pa, "%s/kz.db", f->dir);
+    char *before = db_dump(pa, SQL_SCHEMA);
+    const size_t n = KZ_STIX_BULK_MIN + 5000;
+    char *doc = bulk_bundle(n, true);
+    kz_stix_import_opts o = opts_of(f);
+    kz_stix_report rep;
+    kz_err err = {0};
+    size_t journals = kz__store_rollback_loads;
+    kz_store_bulk_mode(f->st, true);
+    assert_int_equal(kz_stix_import(f->st, doc, strlen(doc), &o, true, &f->a, &rep, &err),
+                     KZ_E_VALUE);
+    kz_store_bulk_mode(f->st, false);
+    assert_int_equal(kz__store_rollback_loads, journals + 1);
+    char *after = db_dump(pa, SQL_SCHEMA);
+    assert_string_equal(before, after);
+    free(after);
+    free(before);
+    char *count = db_dump(pa, "SELECT (SELECT count(*) FROM stix_objects) || ',' ||"
+                              " (SELECT count(*) FROM indicators) || ',' ||"
+                              " (SELECT count(*) FROM events)");
+    assert_string_equal(count, "0,0,0\n");
+    free(count);
+    char *mode = journal_mode_of(pa);
+    assert_string_equal(mode, "wal\n");
+    free(mode);
+    char *ok = db_dump(pa, "PRAGMA integrity_check");
+    assert_string_equal(ok, "ok\n");
+    free(ok);
+    free(doc);
+}
+
+/* Reports are read in full by the skim; with more than KZ_STIX_SKIM2_MIN
+ * chunks two threads skim, so an invalid report in each half is found by
+ * a different one: both are listed, in input order, and nothing stored. */
+static void test_two_skimmers_list_every_early_failure(void **state)
+{
+    fx *f = *state;
+    const size_t n = KZ_STIX_SKIM2_MIN * KZ_STIX_CHUNK + 1000;
+    const size_t bad[] = {100, n - 100};
+    kz_buf b;
+    kz_buf_init(&b);
+    kz_buf_puts(&b, "{\"type\":\"bundle\",\"id\":\"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d\","
+                    "\"objects\":[");
+    for (size_t i = 0; i < n; i++) {
+        kz_uuid u;
+        ind_id(i, u);
+        if (i == bad[0] || i == bad[1])
+            kz_buf_printf(&b,
+                          "%s{\"type\":\"report\",\"spec_version\":\"2.1\",\"id\":\"report--%zu\","
+                          "\"created\":\"2024-01-01T00:00:00.000Z\","
+                          "\"modified\":\"2024-01-01T00:00:00.000Z\",\"name\":\"r\","
+                          "\"published\":\"2024-01-01T00:00:00Z\",\"object_refs\":[]}",
+                          i ? "," : "", i);
+        else
+            kz_buf_printf(&b,
+                          "%s{\"type\":\"indicator\",\"spec_version\":\"2.1\","
+                          "\"id\":\"indicator--%s\",\"created\":\"2024-01-01T00:00:00.000Z\","
+                          "\"modified\":\"2024-01-01T00:00:00.000Z\","
+                          "\"pattern\":\"[ipv4-addr:value = '10.%zu.%zu.%zu']\","
+                          "\"pattern_type\":\"stix\",\"valid_from\":\"2024-01-01T00:00:00Z\"}",
+                          i ? "," : "", u, (i >> 16) & 255, (i >> 8) & 255, i & 255);
+    }
+    kz_buf_puts(&b, "]}");
+    char *doc = kz_buf_steal(&b);
+    kz_stix_import_opts o = opts_of(f);
+    kz_stix_report rep;
+    kz_err err = {0};
+    kz_store_bulk_mode(f->st, true);
+    assert_int_equal(kz_stix_import(f->st, doc, strlen(doc), &o, true, &f->a, &rep, &err),
+                     KZ_E_VALUE);
+    kz_store_bulk_mode(f->st, false);
+    assert_int_equal(rep.errors.n, 2);
+    for (size_t i = 0; i < 2; i++) {
+        char field[40];
+        snprintf(field, sizeof field, "objects[%zu].id", bad[i]);
+        assert_string_equal(rep.errors.v[i].field, field);
+    }
+    char pa[600];
+    snprintf(pa, sizeof pa, "%s/kz.db", f->dir);
+    char *count = db_dump(pa, "SELECT count(*) FROM stix_objects");
+    assert_string_equal(count, "0\n");
+    free(count);
+    /* A partial import of the same skims the same way and keeps the rest. */
+    kz_stix_report part;
+    assert_int_equal(kz_stix_import(f->st, doc, strlen(doc), &o, false, &f->a, &part, &err), 0);
+    assert_int_equal(part.n_stored, n - 2);
+    assert_int_equal(part.n_invalid, 2);
+    assert_int_equal(part.items[bad[1]].status, KZ_STIX_ITEM_INVALID);
+    assert_int_equal(part.items[bad[1] + 1].status, KZ_STIX_ITEM_STORED);
+    free(doc);
+}
+
 static void test_escaped_names_are_read_in_full(void **state)
 {
     fx *f = *state;
@@ -1107,6 +1278,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_one_id_many_times_is_one_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_load_matches_row_by_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_bulk_load_keeps_every_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bulk_load_alone_uses_a_rollback_journal, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_failed_bulk_load_with_rollback_journal_leaves_nothing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_skimmers_list_every_early_failure, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
