@@ -165,6 +165,30 @@ json_t *kz_misp_doc_events(const json_t *j, kz_err *err);
  * "Organisation":.., "SharingGroupOrg":[..]}, ...] or {"response":[..]}). */
 int kz_misp_sharing_groups_parse(const json_t *j, kz_arena *a,
                                  struct kz_misp_sharing_group **out, size_t *n, kz_err *err);
+/* Is j MISP's sharing group list (its first element has a "SharingGroup")? */
+bool kz_misp_doc_is_sharing_groups(const json_t *j);
+/* Issue 6, the one import path for MISP documents as bytes
+ * (misp_import_text.c): each event of text ({"Event":..} or bare, an array
+ * of them, or {"response":[..]}) is parsed into *me (its arrays in a,
+ * which is emptied between events: a holds nothing else) and handed to
+ * sink->put on the calling thread, in order; attachments are read from the
+ * text (kz_misp_load) and a big single event is streamed (kz_misp_split_*:
+ * put runs while its attributes are still being parsed on a second thread,
+ * as kz_store_misp_event_put expects). The same checks and the same
+ * results as kz_json_load + kz_misp_doc_events + kz_misp_event_parse. On
+ * failure sink->at is the event that failed (of sink->n). With want_other,
+ * a sharing group list is handed back in sink->other (returning 0, put not
+ * called; json_decref it) instead of being refused as holding no event.
+ * po may be NULL; text must outlive the call. */
+typedef struct kz_misp_sink {
+    int (*put)(void *ctx, struct kz_misp_event *me, size_t i, size_t n, kz_err *err);
+    void *ctx;
+    bool want_other;
+    size_t at, n;  /* out */
+    json_t *other; /* out */
+} kz_misp_sink;
+int kz_misp_text_import(const char *text, size_t len, const kz_misp_import_opts *po,
+                        kz_misp_sink *sink, kz_arena *a, struct kz_misp_event *me, kz_err *err);
 /* A feed's manifest.json: {"<uuid>": {"timestamp": ..., "info": ...}, ...}. */
 typedef struct kz_misp_manifest_entry {
     kz_uuid uuid;

@@ -50,6 +50,14 @@ json_t *kz_misp_doc_events(const json_t *j, kz_err *err)
     return out;
 }
 
+bool kz_misp_doc_is_sharing_groups(const json_t *j)
+{
+    if (json_is_object(j) && json_is_array(json_object_get(j, "response")))
+        j = json_object_get(j, "response");
+    return json_is_array(j) && json_array_size(j) > 0 &&
+           json_is_object(json_object_get(json_array_get(j, 0), "SharingGroup"));
+}
+
 static int org_of(kz_arena *a, const json_t *v, kz_misp_org_ref *out, const char *path,
                   kz_err *err)
 {

@@ -132,6 +132,11 @@ static int event_times(kz_mi *c, const json_t *e)
             return kz_mi_fail(c, "date", KZ_E_VALUE, "'%s' is not a date (YYYY-MM-DD)", d);
         snprintf(me->date, sizeof me->date, "%s", d);
     }
+    /* MISP's times are epoch seconds, never before 1970 (an import refuses
+     * them): an earlier date stays the event's date, but not its time, or
+     * the export would write a timestamp the import refuses. */
+    if (date < 0)
+        date = 0;
     if (!ts)
         ts = date ? date : kz_time_now();
     me->ev.modified = ts;
@@ -489,15 +494,19 @@ int kz_mi_split_attrs(kz_misp_split *sp)
         }
         size_t m = sp->n_elems - i < CHUNK ? sp->n_elems - i : CHUNK;
         chunk.len = 0;
-        if (kz_buf_putc(&chunk, '[') < 0 ||
+        /* An object around the array: the quick reader (misp_json.c) reads objects. */
+        if (kz_buf_puts(&chunk, "{\"a\":[") < 0 ||
             kz_buf_append(&chunk, sp->buf + sp->beg[i], sp->end[i + m - 1] - sp->beg[i]) < 0 ||
-            kz_buf_putc(&chunk, ']') < 0) {
+            kz_buf_puts(&chunk, "]}") < 0) {
             r = kz_fail(c->err, KZ_E_NOMEM, NULL, "out of memory");
             break;
         }
-        json_t *arr = NULL;
+        json_t *wrap = NULL, *arr = NULL;
         kz_err je = {0};
-        if (kz_json_load(chunk.p, chunk.len, &arr, &je) != 0 || json_array_size(arr) != m) {
+        if (kz_misp_json_load(chunk.p, chunk.len, &wrap, &je) == 0)
+            arr = json_incref(json_object_get(wrap, "a"));
+        json_decref(wrap);
+        if (!arr || json_array_size(arr) != m) {
             json_decref(arr);
             /* Say it as kz_json_load says it of the whole document. */
             json_t *whole = NULL;

@@ -10,12 +10,14 @@
  * base64 is, so the text between the quotes is exactly the string's value),
  * and jansson gets a copy of the document in which each of them is replaced
  * by a short marker ("\u0001kz:<n>"); the importer takes the value straight
- * from the original text (one copy). Everything else, including every
- * check, is still jansson's and kz_json_load's.
+ * from the original text (one copy). The rest is read by
+ * kz_misp_json_load (misp_json.c: the quick reader when the text is plain,
+ * else kz_json_load), so every check is still kz_json_load's.
  *
- * The marker cannot be confused with data: the pass is skipped when the
- * document contains "\u0001" anywhere (and a raw control character is not
- * valid JSON), so with spans set, a string starting with byte 0x01 is ours.
+ * The marker cannot be confused with data: nothing is replaced when a
+ * string of the document contains "\u0001" (outside strings it is not
+ * valid JSON, nor is a raw control character anywhere), so with spans set,
+ * a string starting with byte 0x01 is ours.
  * When anything is unusual (an unterminated string, a document jansson
  * refuses), the original text goes through kz_json_load as it is, so errors
  * and their line/column positions are the same as without this pass.
@@ -62,11 +64,21 @@ static int span_add(kz_misp_spans *s, size_t off, size_t len)
     return 0;
 }
 
+static bool is_letter(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 /* Finds the big plain "data" strings; false when the text is not plain
- * enough to be sure (the caller then loads it unchanged). */
-bool kz_misp_find_spans(const char *p, size_t n, kz_misp_spans *s)
+ * enough to be sure (an unterminated string, or "\u0001" in a string, which
+ * a marker could be taken for): the caller then loads it unchanged. The
+ * same pass checks the spelling of every number for the quick reader
+ * (*numbers_plain, see misp_json.c): one pass over the text, not three. */
+bool kz_misp_find_spans(const char *p, size_t n, kz_misp_spans *s, bool *numbers_plain)
 {
     bool key_was_data = false, expect_data = false;
+    *numbers_plain = false;
+    bool numbers = true;
     size_t i = 0;
     while (i < n) {
         char c = p[i];
@@ -85,22 +97,41 @@ bool kz_misp_find_spans(const char *p, size_t n, kz_misp_spans *s)
                 j = end + 1;
             }
             size_t len = end - start;
-            if (expect_data && len >= BIG_STRING &&
-                plain_text(p + start, len) && span_add(s, start, len) < 0)
-                return false;
+            if (expect_data && len >= BIG_STRING && plain_text(p + start, len)) {
+                if (span_add(s, start, len) < 0)
+                    return false;
+            } else {
+                const char *bsl = memchr(p + start, '\\', len);
+                if (bsl && memmem(bsl, (size_t)(p + end - bsl), "\\u0001", 6))
+                    return false;
+            }
             expect_data = false;
             key_was_data = len == 4 && memcmp(p + start, "data", 4) == 0;
             i = end + 1;
             continue;
         }
-        if (c == ':')
-            expect_data = key_was_data;
-        else if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
-            expect_data = false;
-        if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
-            key_was_data = false;
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+            i++;
+            continue;
+        }
+        expect_data = c == ':' && key_was_data;
+        key_was_data = false;
+        if (is_letter(c)) {
+            /* true, false, null: their 'e' is no exponent */
+            while (i < n && is_letter(p[i]))
+                i++;
+            continue;
+        }
+        if (kz_misp_json_number_byte(c)) {
+            size_t b = i;
+            while (i < n && kz_misp_json_number_byte(p[i]))
+                i++;
+            numbers = numbers && kz_misp_json_number(p + b, i - b);
+            continue;
+        }
         i++;
     }
+    *numbers_plain = numbers;
     return true;
 }
 
@@ -130,17 +161,18 @@ int kz_misp_load(const char *p, size_t n, json_t **out, kz_misp_spans *spans, kz
 {
     memset(spans, 0, sizeof *spans);
     *out = NULL;
-    if (n > KZ_MAX_JSON_BYTES || n < BIG_STRING || !memmem(p, n, "\"data\"", 6) ||
-        memmem(p, n, "\\u0001", 6))
+    if (n > KZ_MAX_JSON_BYTES)
         return kz_json_load(p, n, out, err);
-    if (!kz_misp_find_spans(p, n, spans) || spans->n == 0) {
+    bool numbers_plain;
+    if (!kz_misp_find_spans(p, n, spans, &numbers_plain) || spans->n == 0) {
         kz_misp_spans_free(spans);
-        return kz_json_load(p, n, out, err);
+        return kz_misp_json_read(p, n, numbers_plain, out, err);
     }
+    /* The markers change strings only: the numbers are the same. */
     size_t mn;
     char *m = kz_misp_with_markers(p, n, spans, &mn);
     kz_err e = {0};
-    int rc = m ? kz_json_load(m, mn, out, &e) : KZ_E_NOMEM;
+    int rc = m ? kz_misp_json_read(m, mn, numbers_plain, out, &e) : KZ_E_NOMEM;
     free(m);
     if (rc == 0) {
         spans->text = p;

@@ -12,15 +12,16 @@
  *
  * Nothing is parsed by hand: the pass only tracks strings and brackets (as
  * kz_json_load's depth check does) to find element boundaries; every byte
- * still goes through kz_json_load (UTF-8, depth, budget, jansson's own
- * checks, duplicate keys), the header and each chunk in turn. When the
- * document is not one plain event with such an array, or anything about it
- * is unusual (too deep, two "Attribute" members, ...), it is not cut and
- * the caller imports it the usual way, so errors stay the same. A JSON
- * error inside the array is reported as kz_json_load reports it for the
- * whole document (that is re-read to say so); one difference remains: when
- * an attribute before it is invalid too, that attribute's error is the one
- * reported (either way nothing is stored).
+ * still goes through kz_misp_json_load (the quick reader where the text is
+ * plain, else kz_json_load: UTF-8, depth, budget, duplicate keys), the
+ * header and each chunk in turn. When the document is not one plain event
+ * with such an array, or anything about it is unusual (too deep, two
+ * "Attribute" members, ...), it is not cut and the caller imports it the
+ * usual way, so errors stay the same. A JSON error inside the array is
+ * reported as kz_json_load reports it for the whole document (that is
+ * re-read to say so); one difference remains: when an attribute before it
+ * is invalid too, that attribute's error is the one reported (either way
+ * nothing is stored).
  */
 #include "misp_int.h"
 
@@ -227,7 +228,9 @@ int kz_misp_split_load(const char *p, size_t n, size_t min_attrs, kz_misp_split 
     sp->text = p;
     sp->text_n = n;
     /* Big strings first: the structure pass then skips them in one step. */
-    if (memmem(p, n, "\"data\"", 6) && kz_misp_find_spans(p, n, &sp->spans) && sp->spans.n) {
+    bool numbers_plain;
+    if (memmem(p, n, "\"data\"", 6) && kz_misp_find_spans(p, n, &sp->spans, &numbers_plain) &&
+        sp->spans.n) {
         sp->buf = sp->owned = kz_misp_with_markers(p, n, &sp->spans, &sp->n);
         sp->spans.text = p;
     } else {
@@ -268,7 +271,7 @@ int kz_misp_split_load(const char *p, size_t n, size_t min_attrs, kz_misp_split 
     memcpy(h + open + 1, sp->buf + close, sp->n - close);
     h[hn] = 0;
     kz_err e = {0};
-    int rc = kz_json_load(h, hn, &sp->header, &e);
+    int rc = kz_misp_json_load(h, hn, &sp->header, &e);
     free(h);
     if (rc != 0) {
         /* Say it as kz_json_load says it of the whole document. */

@@ -351,11 +351,11 @@ size_t kz_corr_limit(kz_req *r);
 #define KZ_CORR_MAX_COUNTED 2000
 int kz_corr_counts(kz_req *r, const char *event_id, const kz_indicator *inds, size_t n,
                    const bool *skip, long *counts);
-/* Issue 6, import speed (misp_api_import.c): one MISP event document (text,
- * len; {"Event":..} or bare) parsed and stored as kz_misp_load +
- * kz_misp_event_parse + kz_store_misp_event_put would, faster: attachments
- * read from the text, and a big event streamed (parsed on a second thread
- * while stored). po may be NULL; me is filled (its arrays in a). */
+/* Issue 6, import speed (misp_api_import.c): kz_misp_text_import (formats.h)
+ * with kz_store_misp_event_put as its sink: a MISP document (text, len;
+ * {"Event":..} or bare, or several) parsed and stored, attachments read
+ * from the text and a big event streamed (parsed on a second thread while
+ * stored). po may be NULL; me is the (last) event (its arrays in a). */
 int kz_misp_import_text(kz_store *st, const char *text, size_t len,
                         const kz_misp_import_opts *po, const kz_misp_put_opts *o, kz_arena *a,
                         kz_misp_event *me, kz_misp_put_result *res, kz_err *err);

@@ -5,11 +5,15 @@
  * with "!" and OR/AND/NOT, time, published, to_ids, ids, paging, csv and
  * text), sightings, RelatedEvent and the correlation route — and above all
  * that another org's unpublished or TLP:RED event never shows, not in a
- * search, an index, a view, a correlation or a count.
+ * search, an index, a view, a correlation or a count. Also `kizuna misp
+ * import`: the CLI's fast path (attachments from the text, big events
+ * streamed) stores what /events/add stores, all or nothing.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kz_node.h"
@@ -850,6 +854,253 @@ static void test_over_correlation(void **state)
     kz_resp_free(&r);
 }
 
+/* ---- kizuna misp import: the CLI's fast path ------------------------------------ */
+
+static kz_node M; /* a second node's database, for the CLI only (never served) */
+
+/* Runs kizuna with args (stdout dropped); its stderr in err. The exit status. */
+static int run_cli(const char *const *args, char *err, size_t n)
+{
+    const char *argv[32];
+    size_t k = 0;
+    argv[k++] = getenv("KIZUNA_BIN");
+    for (size_t i = 0; args[i] && k < 31; i++)
+        argv[k++] = args[i];
+    argv[k] = NULL;
+    char path[600];
+    snprintf(path, sizeof path, "%s/stderr.txt", M.dir);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int nul = open("/dev/null", O_WRONLY);
+        if (fd < 0 || nul < 0)
+            _exit(126);
+        dup2(fd, 2);
+        dup2(nul, 1);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int st = 0;
+    if (pid < 0 || waitpid(pid, &st, 0) != pid)
+        return -1;
+    FILE *f = fopen(path, "r");
+    size_t got = f ? fread(err, 1, n - 1, f) : 0;
+    err[got] = 0;
+    if (f)
+        fclose(f);
+    print_message("kizuna %s %s -> %d: %s", args[0], args[1], WEXITSTATUS(st), err);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The event as `kizuna export --format misp` writes it from db, or NULL. */
+static json_t *exported_event(const char *db, const char *uuid)
+{
+    char out[600];
+    snprintf(out, sizeof out, "%s/export.json", M.dir);
+    const char *args[] = {"export", "--db", db, "--format", "misp", "--event", uuid,
+                          "--out", out, NULL};
+    char err[2048];
+    if (run_cli(args, err, sizeof err) != 0)
+        return NULL;
+    json_error_t je;
+    json_t *j = json_load_file(out, 0, &je);
+    json_t *ev = json_object_get(json_array_get(json_object_get(j, "response"), 0), "Event");
+    json_incref(ev);
+    json_decref(j);
+    return ev;
+}
+
+/* uuid -> attribute, top level and in objects, without the node-local ids. */
+static json_t *attrs_by_uuid(const json_t *ev)
+{
+    json_t *m = json_object();
+    const json_t *lists[2] = {json_object_get(ev, "Attribute"), NULL};
+    size_t i, k;
+    json_t *a, *o;
+    json_array_foreach(json_object_get(ev, "Object"), k, o) {
+        lists[1] = json_object_get(o, "Attribute");
+        for (int l = k ? 1 : 0; l < 2; l++) {
+            json_array_foreach(lists[l], i, a) {
+                json_t *c = json_deep_copy(a);
+                json_object_del(c, "id");
+                json_object_del(c, "event_id");
+                json_object_del(c, "object_id");
+                json_object_set_new(m, json_string_value(json_object_get(a, "uuid")), c);
+            }
+        }
+    }
+    return m;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+    b[n] = 0;
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+/* very_long_event.json (64 attributes, two attachments of 330 KB of base64)
+ * through the CLI and through /events/add: every attribute the same in the
+ * two exports, the attachments byte for byte the file's. */
+static void test_cli_import_like_api(void **state)
+{
+    (void)state;
+    char path[1024];
+    if (!kz_test_data_path("misp/very_long_event.json", path, sizeof path))
+        skip();
+    size_t len;
+    char *text = slurp(path, &len);
+    kz_resp r = kz_post(&N, "/events/add", A_PUB, text);
+    KZ_EXPECT(r, 200);
+    char uuid[40];
+    snprintf(uuid, sizeof uuid, "%s", kz_resp_str(&r, "Event.uuid"));
+    kz_resp_free(&r);
+    char err[4096];
+    const char *imp[] = {"misp", "import", "--db", M.db, "--quiet", path, NULL};
+    assert_int_equal(run_cli(imp, err, sizeof err), 0);
+    assert_non_null(strstr(err, "(64 attributes)"));
+    json_t *api = exported_event(N.db, uuid), *cli = exported_event(M.db, uuid);
+    assert_non_null(api);
+    assert_non_null(cli);
+    json_t *a = attrs_by_uuid(api), *c = attrs_by_uuid(cli);
+    assert_int_equal(json_object_size(a), 64);
+    assert_int_equal(json_object_size(c), 64);
+    json_t *src = json_loads(text, 0, NULL);
+    json_t *srcs = attrs_by_uuid(json_object_get(src, "Event"));
+    const char *k;
+    json_t *x;
+    size_t attachments = 0;
+    json_object_foreach(a, k, x) {
+        json_t *y = json_object_get(c, k);
+        if (!json_equal(x, y)) {
+            char *sx = json_dumps(x, JSON_SORT_KEYS), *sy = y ? json_dumps(y, JSON_SORT_KEYS) : NULL;
+            fail_msg("attribute %s: API %.300s, CLI %.300s", k, sx, sy ? sy : "(none)");
+        }
+        const char *data = json_string_value(json_object_get(y, "data"));
+        if (data) {
+            attachments++;
+            const char *want = json_string_value(json_object_get(json_object_get(srcs, k), "data"));
+            assert_non_null(want);
+            assert_true(strlen(data) > 100000 && strcmp(data, want) == 0);
+        }
+    }
+    assert_int_equal(attachments, 2);
+    json_decref(srcs);
+    json_decref(src);
+    json_decref(a);
+    json_decref(c);
+    json_decref(api);
+    json_decref(cli);
+    free(text);
+}
+
+/* A synthetic n-attribute event (uuid ev, md5 values; bad: attribute bad_at
+ * has an invalid md5), with one object at the end, written to a file. */
+static void write_big_event(const char *file, const char *ev, size_t n, long bad_at)
+{
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"Event\":{\"uuid\":\"%s\",\"info\":\"big\",\"distribution\":\"1\","
+               "\"timestamp\":\"1704067200\",\"Orgc\":{\"uuid\":"
+               "\"55f6ea5e-2c60-40e5-964f-47a8950d210f\",\"name\":\"CIRCL\"},"
+               "\"Tag\":[{\"name\":\"tlp:green\"}],\"Attribute\":[", ev);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s{\"type\":\"md5\",\"value\":\"%s%032zx\",\"uuid\":"
+                   "\"%.8s-0000-4000-8000-%012zx\",\"to_ids\":true}",
+                i ? "," : "", (long)i == bad_at ? "xyz" : "", i, ev, i);
+    fprintf(f, "],\"Object\":[{\"name\":\"file\",\"meta-category\":\"file\",\"Attribute\":["
+               "{\"type\":\"filename\",\"object_relation\":\"filename\",\"value\":\"a.exe\"}]}]}}");
+    assert_int_equal(fclose(f), 0);
+}
+
+/* A big event goes the streamed way (parsed on a second thread while it is
+ * stored): every attribute stored; one bad attribute near the end stores
+ * nothing at all and is named. */
+static void test_cli_import_big_event(void **state)
+{
+    (void)state;
+    const char *ev = "0b1c0000-1111-4222-8333-444455556666";
+    const char *bad = "0bad0000-1111-4222-8333-444455556666";
+    size_t n = 12000;
+    char file[600], err[4096];
+    snprintf(file, sizeof file, "%s/big.json", M.dir);
+    write_big_event(file, ev, n, -1);
+    const char *imp[] = {"misp", "import", "--db", M.db, "--quiet", file, NULL};
+    assert_int_equal(run_cli(imp, err, sizeof err), 0);
+    assert_non_null(strstr(err, "(12001 attributes)"));
+    json_t *e = exported_event(M.db, ev);
+    assert_non_null(e);
+    json_t *m = attrs_by_uuid(e);
+    assert_int_equal(json_object_size(m), n + 1);
+    char u[40], v[40];
+    for (size_t i = 0; i < n; i += 1999) {
+        snprintf(u, sizeof u, "0b1c0000-0000-4000-8000-%012zx", i);
+        snprintf(v, sizeof v, "%032zx", i);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(m, u), "value")), v);
+    }
+    assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(e, "Object"), 0),
+                                                     "Attribute")),
+                     1);
+    json_decref(m);
+    json_decref(e);
+    write_big_event(file, bad, n, 11000);
+    assert_int_not_equal(run_cli(imp, err, sizeof err), 0);
+    assert_non_null(strstr(err, "Attribute[11000]"));
+    assert_non_null(strstr(err, "nothing was imported"));
+    assert_null(exported_event(M.db, bad));
+}
+
+/* Documents with several events, and sharing group lists, through the same
+ * path: an error names the event; nothing of the document is stored. */
+static void test_cli_import_documents(void **state)
+{
+    (void)state;
+    char file[600], err[4096];
+    snprintf(file, sizeof file, "%s/two.json", M.dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fputs("{\"response\":[{\"Event\":{\"uuid\":\"7a000000-0000-4000-8000-000000000001\","
+          "\"info\":\"one\",\"Orgc\":{\"uuid\":\"55f6ea5e-2c60-40e5-964f-47a8950d210f\","
+          "\"name\":\"CIRCL\"},\"Attribute\":[{\"type\":\"domain\",\"value\":\"one.example\"}]}},"
+          "{\"Event\":{\"uuid\":\"7a000000-0000-4000-8000-000000000002\",\"info\":\"two\","
+          "\"Orgc\":{\"uuid\":\"55f6ea5e-2c60-40e5-964f-47a8950d210f\",\"name\":\"CIRCL\"},"
+          "\"Attribute\":[{\"type\":\"md5\",\"value\":\"xyz\"}]}}]}",
+          f);
+    assert_int_equal(fclose(f), 0);
+    const char *imp[] = {"misp", "import", "--db", M.db, "--quiet", file, NULL};
+    assert_int_not_equal(run_cli(imp, err, sizeof err), 0);
+    assert_non_null(strstr(err, "two.json: event 1: Attribute[0]"));
+    assert_null(exported_event(M.db, "7a000000-0000-4000-8000-000000000001"));
+    char path[1024];
+    if (!kz_test_data_path("misp/sharing_groups.json", path, sizeof path))
+        skip();
+    const char *sg[] = {"misp", "import", "--db", M.db, path, NULL};
+    assert_int_equal(run_cli(sg, err, sizeof err), 0);
+    assert_non_null(strstr(err, "imported 2 sharing groups"));
+}
+
+static int cli_setup(void **state)
+{
+    (void)state;
+    return kz_node_init(&M, "CERT-M", "SG");
+}
+
+static int cli_teardown(void **state)
+{
+    (void)state;
+    kz_node_free(&M);
+    return 0;
+}
+
 int main(void)
 {
     kz_base_init();
@@ -867,6 +1118,9 @@ int main(void)
         cmocka_unit_test(test_correlations),
         cmocka_unit_test(test_event_view_counts),
         cmocka_unit_test(test_over_correlation),
+        cmocka_unit_test_setup_teardown(test_cli_import_like_api, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(test_cli_import_big_event, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(test_cli_import_documents, cli_setup, cli_teardown),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

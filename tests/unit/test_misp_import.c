@@ -913,6 +913,240 @@ static void attachments_fast_path_edges(void **state)
     assert_int_equal(kz_misp_span_value(&none, "\001kz:0", &p, &pn), -1);
 }
 
+/* A date before 1970 stays the event's date, but is not taken for its time:
+ * the export's timestamp must import again (fuzz regression
+ * event-date-before-1970-export-not-reimportable). */
+static void date_before_1970(void **state)
+{
+    fx *f = *state;
+    const char *doc = "{\"Event\":{\"info\":\"x\",\"date\":\"1969-12-31\"}}";
+    json_t *j = NULL;
+    kz_err err = {0};
+    assert_int_equal(kz_json_load(doc, strlen(doc), &j, &err), 0);
+    kz_misp_event me;
+    assert_int_equal(kz_misp_event_parse(j, NULL, &f->a, &me, &err), 0);
+    json_decref(j);
+    assert_string_equal(me.date, "1969-12-31");
+    assert_true(me.ev.modified > 0);
+    assert_true(me.ev.created > 0);
+    snprintf(me.ev.creator_org, sizeof me.ev.creator_org, "8a0e1c3e-5b7d-4d2a-9c1f-000000000001");
+    kz_misp_json_opts o = {.feed = false};
+    json_t *out = kz_misp_event_json(&me, &o);
+    assert_non_null(out);
+    kz_misp_event back;
+    if (kz_misp_event_parse(out, NULL, &f->a, &back, &err) != 0)
+        fail_msg("export does not import again: %s", err.msg);
+    assert_string_equal(back.date, "1969-12-31");
+    json_decref(out);
+}
+
+/* ---- the quick reader (misp_json.c) ---------------------------------------------- */
+
+/* kz_misp_json_load and kz_json_load on text: both refuse it with the same
+ * code and message, or both give the same tree. Returns whether it loaded. */
+static bool same_as_jansson(const char *text)
+{
+    json_t *a = NULL, *b = NULL;
+    kz_err ea = {0}, eb = {0};
+    int ra = kz_misp_json_load(text, strlen(text), &a, &ea);
+    int rb = kz_json_load(text, strlen(text), &b, &eb);
+    if (ra != rb)
+        fail_msg("%s: quick %d (%s), jansson %d (%s)", text, ra, ea.msg, rb, eb.msg);
+    if (rb != 0) {
+        assert_null(a);
+        assert_string_equal(ea.msg, eb.msg);
+        return false;
+    }
+    if (!json_equal(a, b))
+        fail_msg("%s: different trees", text);
+    /* and the same key order, which export and the store keep */
+    char *da = json_dumps(a, JSON_COMPACT), *db = json_dumps(b, JSON_COMPACT);
+    assert_string_equal(da, db);
+    free(da);
+    free(db);
+    json_decref(a);
+    json_decref(b);
+    return true;
+}
+
+static void quick_reader_numbers(void **state)
+{
+    (void)state;
+    static const char *const good[] = {"0", "-0", "7", "-12", "1.5", "-0.25", "1e5", "1E+5",
+                                       "2.5e-3", "9223372036854775807", "[1,-2,3e0]", "true",
+                                       "[true,false,null]"};
+    static const char *const bad[] = {"+1", "01", "-01", ".5", "1.", "1e", "1e+", "-", "1.e5",
+                                      "00", "0x1F", "--1", "1-2", "1ee2", "e5", "+",
+                                      "99999999999999999999", "1e400", "tru", "nul", "True"};
+    char doc[128];
+    for (size_t i = 0; i < KZ_ARRAY_LEN(good); i++) {
+        snprintf(doc, sizeof doc, "{\"a\":%s,\"b\":\"1e+\"}", good[i]);
+        assert_true(same_as_jansson(doc));
+    }
+    for (size_t i = 0; i < KZ_ARRAY_LEN(bad); i++) {
+        snprintf(doc, sizeof doc, "{\"a\":%s}", bad[i]);
+        assert_false(same_as_jansson(doc));
+        /* and where the attachment pass checks them */
+        char *d = doc_with_data("", 8192, "\"}],\"x\":");
+        kz_buf b;
+        kz_buf_init(&b);
+        kz_buf_puts(&b, d);
+        kz_buf_puts(&b, bad[i]);
+        kz_buf_puts(&b, "}}");
+        json_t *j = NULL;
+        kz_misp_spans sp;
+        kz_err e1 = {0}, e2 = {0};
+        assert_int_equal(kz_misp_load(b.p, b.len, &j, &sp, &e1), KZ_E_INVALID);
+        assert_null(j);
+        assert_int_equal(kz_json_load(b.p, b.len, &j, &e2), KZ_E_INVALID);
+        assert_string_equal(e1.msg, e2.msg);
+        kz_buf_free(&b);
+        free(d);
+    }
+    /* the grammar itself */
+    assert_true(kz_misp_json_number("-0.5e-3", 7));
+    assert_false(kz_misp_json_number("0.5e", 4));
+    assert_false(kz_misp_json_numbers_plain("{\"a\":[1,+2]}", 12));
+    assert_true(kz_misp_json_numbers_plain("{\"+2\":[1,\"01\",true]}", 21));
+}
+
+static void quick_reader_refusals(void **state)
+{
+    (void)state;
+    static const char *const docs[] = {
+        "{\"a\":1,\"a\":2}",              /* duplicate key */
+        "{\"a\":\"x\\u0000y\"}",           /* NUL */
+        "{\"a\":\"\\ud800\"}",             /* lone surrogate */
+        "{\"a\":\"\\q\"}",                 /* bad escape */
+        "{\"a\":\"x\ty\"}",                /* raw control character */
+        "{\"a\":[1,]}",                    /* trailing comma */
+        "{\"a\":1,}",
+        "{\"a\" 1}",
+        "{\"a\":1} x",
+        "{\"a\":\"\xc3\x28\"}",            /* invalid UTF-8 */
+        "{\"a\":1",
+        "{\"a\":\"unterminated}",
+    };
+    for (size_t i = 0; i < KZ_ARRAY_LEN(docs); i++)
+        assert_false(same_as_jansson(docs[i]));
+    /* nesting: 64 levels load, 65 do not, the same way */
+    kz_buf b;
+    kz_buf_init(&b);
+    for (int depth = 64; depth <= 65; depth++) {
+        kz_buf_reset(&b);
+        kz_buf_puts(&b, "{\"a\":");
+        for (int k = 1; k < depth; k++)
+            kz_buf_putc(&b, '[');
+        for (int k = 1; k < depth; k++)
+            kz_buf_putc(&b, ']');
+        kz_buf_putc(&b, '}');
+        assert_int_equal(same_as_jansson(b.p), depth == 64);
+    }
+    kz_buf_free(&b);
+    /* escapes and UTF-8 that are fine */
+    assert_true(same_as_jansson("{\"a\":\"\\u00e9\\n\\\"q\\\"\\\\ \\ud83d\\ude00 \xe6\x97\xa5\",\"b\":{}}"));
+}
+
+/* Every real event reads to the same tree through the quick reader, and
+ * the quick reader is what reads them (their numbers are plain). */
+static void quick_reader_real_events(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < KZ_ARRAY_LEN(EVENT_FILES); i++) {
+        size_t n;
+        char *text = slurp(EVENT_FILES[i], &n);
+        assert_true(kz_misp_json_numbers_plain(text, n));
+        json_t *quick = kz__stix_json_read(text, n);
+        assert_non_null(quick);
+        json_decref(quick);
+        assert_true(same_as_jansson(text));
+        free(text);
+    }
+}
+
+/* ---- documents through kz_misp_text_import (misp_import_text.c) -------------------- */
+
+typedef struct sink_log {
+    kz_store *st;
+    size_t calls, last_i, last_n;
+    int fail_at; /* put fails for this event (-1: never) */
+} sink_log;
+
+static int log_put(void *ctx, kz_misp_event *me, size_t i, size_t n, kz_err *err)
+{
+    sink_log *l = ctx;
+    l->calls++;
+    l->last_i = i;
+    l->last_n = n;
+    if ((int)i == l->fail_at)
+        return kz_fail(err, KZ_E_CONFLICT, "uuid", "refused by the sink");
+    kz_misp_put_opts o = {.create_orgs = true};
+    return kz_store_misp_event_put(l->st, me, &o, NULL, err);
+}
+
+#define TWO_EVENTS(tag, second_md5)                                                              \
+    "{\"response\":[{\"Event\":{\"uuid\":\"7a00000" tag "-0000-4000-8000-000000000001\","         \
+    "\"info\":\"one\",\"Orgc\":{\"uuid\":\"55f6ea5e-2c60-40e5-964f-47a8950d210f\","              \
+    "\"name\":\"CIRCL\"},\"Attribute\":[{\"type\":\"domain\",\"value\":\"one.example\"}]}},"     \
+    "{\"uuid\":\"7a00000" tag "-0000-4000-8000-000000000002\",\"info\":\"two\","                  \
+    "\"Orgc\":{\"uuid\":\"55f6ea5e-2c60-40e5-964f-47a8950d210f\",\"name\":\"CIRCL\"},"           \
+    "\"Attribute\":[{\"type\":\"md5\",\"value\":\"" second_md5 "\"}]}]}"
+
+static void text_import_documents(void **state)
+{
+    fx *f = *state;
+    kz_misp_event me;
+    kz_err err = {0};
+    /* two events: each handed over in turn, the last one left in me */
+    sink_log l = {f->st, 0, 0, 0, -1};
+    kz_misp_sink sink = {.put = log_put, .ctx = &l};
+    const char *ok = TWO_EVENTS("0", "0123456789abcdef0123456789abcdef");
+    assert_int_equal(kz_misp_text_import(ok, strlen(ok), NULL, &sink, &f->a, &me, &err), 0);
+    assert_int_equal(l.calls, 2);
+    assert_int_equal(sink.n, 2);
+    assert_int_equal(l.last_i, 1);
+    assert_string_equal(me.ev.id, "7a000000-0000-4000-8000-000000000002");
+    assert_string_equal(me.ev.indicators[0].value, "0123456789abcdef0123456789abcdef");
+    /* a bad second event: at names it, the sink never sees it */
+    const char *bad = TWO_EVENTS("1", "xyz");
+    l = (sink_log){f->st, 0, 0, 0, -1};
+    assert_true(kz_misp_text_import(bad, strlen(bad), NULL, &sink, &f->a, &me, &err) < 0);
+    assert_non_null(strstr(err.msg, "'xyz'"));
+    assert_int_equal(l.calls, 1);
+    assert_int_equal(sink.at, 1);
+    assert_string_equal(err.field, "Attribute[0]");
+    /* the sink's own failure stops the document there */
+    l = (sink_log){f->st, 0, 0, 0, 0};
+    assert_int_equal(kz_misp_text_import(ok, strlen(ok), NULL, &sink, &f->a, &me, &err),
+                     KZ_E_CONFLICT);
+    assert_int_equal(l.calls, 1);
+    assert_int_equal(sink.at, 0);
+    /* no event at all */
+    l = (sink_log){f->st, 0, 0, 0, -1};
+    assert_int_equal(kz_misp_text_import("[1]", 3, NULL, &sink, &f->a, &me, &err), KZ_E_INVALID);
+    assert_int_equal(l.calls, 0);
+    assert_int_equal(kz_misp_text_import("{\"Event\":", 9, NULL, &sink, &f->a, &me, &err),
+                     KZ_E_INVALID);
+    assert_non_null(strstr(err.msg, "malformed JSON"));
+    /* a sharing group list: refused, or handed back when asked for */
+    size_t n;
+    char *sg = slurp("misp/sharing_groups.json", &n);
+    assert_int_equal(kz_misp_text_import(sg, n, NULL, &sink, &f->a, &me, &err), KZ_E_INVALID);
+    assert_null(sink.other);
+    sink.want_other = true;
+    assert_int_equal(kz_misp_text_import(sg, n, NULL, &sink, &f->a, &me, &err), 0);
+    assert_non_null(sink.other);
+    assert_true(kz_misp_doc_is_sharing_groups(sink.other));
+    assert_int_equal(l.calls, 0);
+    json_decref(sink.other);
+    /* and events still are events with want_other */
+    const char *ok2 = TWO_EVENTS("2", "0123456789abcdef0123456789abcdef");
+    assert_int_equal(kz_misp_text_import(ok2, strlen(ok2), NULL, &sink, &f->a, &me, &err), 0);
+    assert_null(sink.other);
+    assert_int_equal(l.calls, 2);
+    free(sg);
+}
+
 /* ---- streaming a big event (misp_split.c, kz_misp_import_text) ---------------------- */
 
 #define BIG_N 12000
@@ -1120,6 +1354,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(attribute_markings, setup, teardown),
         cmocka_unit_test_setup_teardown(attachments_fast_path, setup, teardown),
         cmocka_unit_test_setup_teardown(attachments_fast_path_edges, setup, teardown),
+        cmocka_unit_test_setup_teardown(date_before_1970, setup, teardown),
+        cmocka_unit_test(quick_reader_numbers),
+        cmocka_unit_test(quick_reader_refusals),
+        cmocka_unit_test(quick_reader_real_events),
+        cmocka_unit_test_setup_teardown(text_import_documents, setup, teardown),
         cmocka_unit_test_setup_teardown(streamed_import_matches, setup, teardown),
         cmocka_unit_test_setup_teardown(streamed_import_failures, setup, teardown),
     };
