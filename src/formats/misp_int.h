@@ -63,9 +63,25 @@ int kz_mi_split_begin(kz_misp_split *sp, const kz_misp_import_opts *o, kz_arena 
                       kz_misp_event *out, kz_err *err);
 int kz_mi_split_attrs(kz_misp_split *sp);
 /* Finds the big strings of p (misp_load.c); false when p is not plain
- * enough to be sure. */
-bool kz_misp_find_spans(const char *p, size_t n, kz_misp_spans *s);
+ * enough to be sure. *numbers_plain: every number is spelled as JSON. */
+bool kz_misp_find_spans(const char *p, size_t n, kz_misp_spans *s, bool *numbers_plain);
 char *kz_misp_with_markers(const char *p, size_t n, const kz_misp_spans *s, size_t *out_n);
+
+/* kz_json_load, through the quick reader of stix_json.c when the text is
+ * plain enough for it (misp_json.c): the same tree, or kz_json_load's own
+ * verdict and message. _read when the caller knows whether every number of
+ * p is spelled as JSON allows (the one thing the quick reader does not
+ * check; false: kz_json_load). */
+int kz_misp_json_load(const char *p, size_t n, json_t **out, kz_err *err);
+int kz_misp_json_read(const char *p, size_t n, bool numbers_plain, json_t **out, kz_err *err);
+bool kz_misp_json_numbers_plain(const char *p, size_t n);
+/* A JSON number, exactly; and the bytes the quick reader takes for one. */
+bool kz_misp_json_number(const char *s, size_t n);
+bool kz_misp_json_number_byte(char c);
+/* stix_json.c (declared in stix_int.h, owned by the STIX import): the tree
+ * json_loadb would build for p[0..n) (a JSON object), or NULL when it
+ * cannot be sure; it trusts the spelling of numbers. */
+json_t *kz__stix_json_read(const char *p, size_t n);
 
 /* Seconds as MISP writes times ("1418217625"); 0 when t is 0. */
 int64_t kz_misp_secs(kz_time t);
