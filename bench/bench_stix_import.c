@@ -358,6 +358,18 @@ static int peer_adapter(const char *bundle, const char *unused, result *res)
     return run_peer(bundle, res);
 }
 
+static void rows_free(rows *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->v[i]);
+    free(r->v);
+    free(r->type);
+    free(r->family);
+    for (size_t i = 0; i < r->n_families; i++)
+        free(r->families[i]);
+    free(r->families);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || argc > 4) {
@@ -375,6 +387,7 @@ int main(int argc, char **argv)
     walk(&r, argv[1], 0);
     if (r.n == 0) {
         fprintf(stderr, "bench_stix_import: no indicators under %s\n", argv[1]);
+        rows_free(&r);
         return 1;
     }
     char bundle[4096];
@@ -393,6 +406,7 @@ int main(int argc, char **argv)
     double kz_rss = 0, peer_rss = 0, kz_cpu = 0, peer_cpu = 0;
     if (in_child(run_kizuna, bundle, work, &kz, &kz_rss, &kz_cpu)) {
         fprintf(stderr, "bench_stix_import: the kizuna import failed\n");
+        rows_free(&r);
         return 1;
     }
     if (getenv("BENCH_NO_PEER")) {
@@ -401,6 +415,7 @@ int main(int argc, char **argv)
         peer_cpu = kz_cpu;
     } else if (in_child(peer_adapter, bundle, NULL, &peer, &peer_rss, &peer_cpu)) {
         fprintf(stderr, "bench_stix_import: the peer failed\n");
+        rows_free(&r);
         return 1;
     }
     double kz_rate = (double)n / kz.seconds, peer_rate = (double)n / peer.seconds;
@@ -421,14 +436,7 @@ int main(int argc, char **argv)
                sysconf(_SC_NPROCESSORS_ONLN));
     printf("\nTarget: >= 100,000 objects/s stored — %s (%.0f objects/s).\n",
            kz_rate >= 100000 ? "met" : "NOT met", kz_rate);
-    for (size_t i = 0; i < r.n; i++)
-        free(r.v[i]);
-    free(r.v);
-    free(r.type);
-    free(r.family);
-    for (size_t i = 0; i < r.n_families; i++)
-        free(r.families[i]);
-    free(r.families);
+    rows_free(&r);
     if (!getenv("BENCH_KEEP"))
         unlink(bundle);
     return 0;
