@@ -747,3 +747,95 @@ int kz_sweep_mem(const kz_match_index *idx, const char *name, const void *data, 
     input in = {.mem_name = name ? name : "-", .mem = data ? data : "", .mem_len = data ? len : 0};
     return run(idx, &in, o, stats, err);
 }
+
+/* ---- one thread, prepared once (the fuzz target) ------------------------
+ * tests/fuzz/fuzz_sweep.c sweeps millions of small buffers, several times
+ * each. Through kz_sweep_mem every sweep started its threads and built the
+ * filter and a worker's miss caches afresh: about a megabyte of new pages a
+ * sweep, which under ASan took most of the time. This keeps the filter and
+ * one worker, and runs the same engine (tasks, emission in line order, the
+ * re-sweep of a task whose assumed header was wrong) with the calling thread
+ * as its only worker, after every task of the buffer is produced (so for
+ * small buffers only: every task is held at once). Each sweep starts from a
+ * cleared worker, so its result never depends on the sweep before it. */
+
+struct kz_sw_inline {
+    engine e;
+    wctx w;
+};
+
+int kz_sw_inline_new(const kz_match_index *idx, kz_sw_inline **out, kz_err *err)
+{
+    *out = NULL;
+    kz_sw_inline *s = calloc(1, sizeof *s);
+    if (!s)
+        return kz_fail(err, KZ_E_NOMEM, NULL, "out of memory");
+    static const kz_sweep_opts none; /* the filter and types depend on idx alone */
+    int rc = env_init(&s->e, idx, &none, err);
+    if (rc < 0) {
+        kz_sw_filter_free(&s->e.env.filter);
+        free(s);
+        return rc;
+    }
+    pthread_mutex_init(&s->e.m, NULL);
+    pthread_cond_init(&s->e.work_cv, NULL);
+    pthread_cond_init(&s->e.space_cv, NULL);
+    s->w.e = &s->e;
+    *out = s;
+    return KZ_OK;
+}
+
+void kz_sw_inline_free(kz_sw_inline *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_destroy(&s->e.m);
+    pthread_cond_destroy(&s->e.work_cv);
+    pthread_cond_destroy(&s->e.space_cv);
+    kz_sw_filter_free(&s->e.env.filter);
+    free(s);
+}
+
+int kz_sw_inline_mem(kz_sw_inline *s, const char *name, const void *data, size_t len,
+                     const kz_sweep_opts *o, kz_sweep_stats *stats, kz_err *err)
+{
+    if (stats)
+        memset(stats, 0, sizeof *stats);
+    if (!o || o->wl)
+        return kz_fail(err, KZ_E_INVALID, NULL, "inline sweep: no options, or warninglists");
+    if ((unsigned)o->format > KZ_SWEEP_TEXT)
+        return kz_fail(err, KZ_E_INVALID, "format", "sweep: unknown format %d", (int)o->format);
+    engine *e = &s->e;
+    e->o = o;
+    e->env.o = o;
+    e->env.max_line = o->max_line ? o->max_line : KZ_SWEEP_MAX_LINE;
+    e->env.chunk = o->chunk_bytes ? o->chunk_bytes : KZ_SW_CHUNK;
+    e->head = e->tail = e->next_work = NULL;
+    e->inflight = 0;
+    e->max_inflight = SIZE_MAX; /* push never waits: nobody consumes yet */
+    e->finished = e->emitting = e->stop = false;
+    memset(&e->st, 0, sizeof e->st);
+    e->total_in = data ? len : 0;
+    e->in_done = 0;
+    e->t0 = e->last_progress = kz_time_now();
+    kz_sw_worker_init(&s->w.w, &e->env);
+    int rc = KZ_OK;
+    kz_sw_file *f = file_new(name ? name : "-");
+    if (f) {
+        f->map = data ? data : "";
+        f->map_len = data ? len : 0;
+        f->opened = true;
+        produce_map(e, f, 0);
+    } else {
+        rc = kz_fail(err, KZ_E_NOMEM, NULL, "out of memory");
+    }
+    e->finished = true;
+    worker_main(&s->w);
+    kz_sw_worker_free(&s->w.w);
+    progress(e, true);
+    e->st.seconds = (double)(kz_time_now() - e->t0) / 1e6;
+    e->st.input_bytes = e->in_done;
+    if (stats)
+        *stats = e->st;
+    return rc;
+}

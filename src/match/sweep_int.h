@@ -269,4 +269,16 @@ void kz_sw_unmap(const char *p, size_t size);
 /* Drops the whole pages of p[0..n) from the process (they stay cached). */
 void kz_sw_release(const char *p, size_t n);
 
+/* ---- one thread, prepared once (sweep.c) -------------------------------- */
+
+/* kz_sweep_mem on the calling thread, with the filter built once per index:
+ * the engine of a sweep without its threads, for the fuzz target, which
+ * sweeps millions of small buffers (tests/fuzz/fuzz_sweep.c). o->wl must be
+ * NULL. Every task of the buffer is held at once: small buffers only. */
+typedef struct kz_sw_inline kz_sw_inline;
+int kz_sw_inline_new(const kz_match_index *idx, kz_sw_inline **out, kz_err *err);
+int kz_sw_inline_mem(kz_sw_inline *s, const char *name, const void *data, size_t len,
+                     const kz_sweep_opts *o, kz_sweep_stats *stats, kz_err *err);
+void kz_sw_inline_free(kz_sw_inline *s);
+
 #endif
