@@ -13,6 +13,38 @@
 
 #define MAX_OBJECTS 64
 
+/* json_equal, except that a number equals a number of the other kind with
+ * the same value: JCS (RFC 8785) writes 10.0 as "10", which jansson reads
+ * back as an integer. */
+static bool same_value(const json_t *a, const json_t *b)
+{
+    if (json_is_number(a) && json_is_number(b) && json_typeof(a) != json_typeof(b))
+        return json_number_value(a) == json_number_value(b);
+    if (json_typeof(a) != json_typeof(b))
+        return false;
+    if (json_is_array(a)) {
+        if (json_array_size(a) != json_array_size(b))
+            return false;
+        for (size_t i = 0; i < json_array_size(a); i++)
+            if (!same_value(json_array_get(a, i), json_array_get(b, i)))
+                return false;
+        return true;
+    }
+    if (json_is_object(a)) {
+        if (json_object_size(a) != json_object_size(b))
+            return false;
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)a, k, v) {
+            const json_t *w = json_object_get(b, k);
+            if (!w || !same_value(v, w))
+                return false;
+        }
+        return true;
+    }
+    return json_equal(a, b);
+}
+
 static void one_object(const char *p, const sx_span *s)
 {
     json_error_t je;
@@ -38,7 +70,7 @@ static void one_object(const char *p, const sx_span *s)
     kz_buf_init(&jcs);
     if (kz_stix_jcs(o, &jcs) == 0) {
         json_t *o3 = json_loadb(jcs.p ? jcs.p : "", jcs.len, 0, &je);
-        FUZZ_CHECK(o3 && json_equal(o, o3), "JCS text does not load back to the same value");
+        FUZZ_CHECK(o3 && same_value(o, o3), "JCS text does not load back to the same value");
         json_decref(o3);
     }
     kz_buf_free(&jcs);
