@@ -35,7 +35,7 @@ static const cli_opt opts[] = {
     {"match-orgs", CLI_VALUE, "N",
      "lookup indexes kept in memory, one per organisation (default 8; least recently used "
      "evicted)"},
-    /* notifications: webhook delivery (http/webhook_dispatch.c) */
+    /* notifications: webhook delivery (http/webhook_workers.c) */
     {"webhook-allow-private", CLI_FLAG, NULL,
      "let webhooks call loopback, private and link-local addresses (tests, closed networks; "
      "off by default against SSRF)"},
@@ -44,6 +44,10 @@ static const cli_opt opts[] = {
      "first retry delay of a failed webhook delivery, doubled each time (default 5000)"},
     {"webhook-max-attempts", CLI_VALUE, "N",
      "attempts at one change before a webhook skips it (default 8)"},
+    {"webhook-timeout-s", CLI_VALUE, "S",
+     "time a receiver has to answer one delivery, in seconds (default 10)"},
+    {"webhook-workers", CLI_VALUE, "N",
+     "webhooks delivered at once, so a slow receiver holds up only its own (default 4, at most 64)"},
     /* federation: push size limit (docs/federation.md) */
     {"sync-max-batch", CLI_VALUE, "MIB",
      "largest federation push accepted, in MiB of inflated JSON (default 64; 16..512); "
@@ -147,17 +151,21 @@ int cli_cmd_serve(int argc, char **argv)
         kz_sync_scheduler *sync = NULL;
         if (kz_sync_scheduler_start(cfg.db_path, &sync, &err) != 0)
             cli_report("federation is off", &err);
-        /* notifications: webhook delivery (http/webhook_dispatch.c) */
-        uint64_t wh_poll = 1000, wh_retry = 5000, wh_max = 8;
+        /* notifications: webhook delivery (http/webhook_workers.c) */
+        uint64_t wh_poll = 1000, wh_retry = 5000, wh_max = 8, wh_timeout = 10, wh_workers = 4;
         if (cli_get_uint(&args, "webhook-poll-ms", 1000, 10, 3600000, &wh_poll) ||
             cli_get_uint(&args, "webhook-retry-ms", 5000, 10, 3600000, &wh_retry) ||
-            cli_get_uint(&args, "webhook-max-attempts", 8, 1, 100, &wh_max))
+            cli_get_uint(&args, "webhook-max-attempts", 8, 1, 100, &wh_max) ||
+            cli_get_uint(&args, "webhook-timeout-s", 10, 1, 300, &wh_timeout) ||
+            cli_get_uint(&args, "webhook-workers", 4, 1, KZ_WEBHOOK_WORKERS_MAX, &wh_workers))
             rc = CLI_USAGE;
         kz_webhook_config whc = {.db_path = cfg.db_path,
                                  .allow_private = cli_flag(&args, "webhook-allow-private"),
                                  .poll_ms = (unsigned)wh_poll,
                                  .retry_base_ms = (unsigned)wh_retry,
-                                 .max_attempts = (unsigned)wh_max};
+                                 .max_attempts = (unsigned)wh_max,
+                                 .timeout_s = (unsigned)wh_timeout,
+                                 .workers = (unsigned)wh_workers};
         if (rc == CLI_OK && kz_webhook_dispatcher_start(&whc, &err) != 0)
             cli_report("webhooks are off", &err);
         if (rc == CLI_OK && kz_http_serve(&cfg, &err) != 0) {

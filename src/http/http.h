@@ -104,7 +104,9 @@ typedef struct kz_webhook_config {
     unsigned retry_base_ms; /* first retry delay, doubled each time; 0 = 5000 */
     unsigned max_attempts;  /* per change, then it is skipped (logged); 0 = 8 */
     unsigned timeout_s;     /* per POST; 0 = 10 */
+    unsigned workers;       /* webhooks delivered at once; 0 = 4 */
 } kz_webhook_config;
+#define KZ_WEBHOOK_WORKERS_MAX 64
 
 int kz_webhook_dispatcher_start(const kz_webhook_config *cfg, kz_err *err);
 void kz_webhook_dispatcher_stop(void);

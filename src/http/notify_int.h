@@ -9,6 +9,7 @@
 
 #include "http_int.h"
 
+#include <stdatomic.h>
 #include <sys/socket.h>
 
 /* One queued audit entry, with its own copies of every string (the request
@@ -82,5 +83,16 @@ int kz_webhook_url_check(const char *url, bool allow_private, kz_err *err);
 /* Whether an address is a public unicast one (not loopback, private,
  * link-local, shared, multicast, reserved, or documentation). */
 bool kz_webhook_addr_public(const struct sockaddr *sa);
+
+/* webhook_dispatch.c: what a worker delivering webhooks works with. */
+typedef struct kz_webhook_run {
+    kz_webhook_config cfg;
+    uint8_t node_secret[32];  /* opens the webhooks' sealed secrets */
+    const _Atomic bool *stop; /* the node is stopping: end what is in flight */
+} kz_webhook_run;
+/* Works through one due webhook's backlog (ROUND_MAX changes at most, so a
+ * busy webhook does not hold a worker forever) until it is caught up or an
+ * attempt fails; stores the cursor, failures and next attempt. */
+void kz__webhook_serve(const kz_webhook_run *run, kz_store *st, kz_webhook *w);
 
 #endif

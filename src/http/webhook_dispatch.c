@@ -1,11 +1,11 @@
-/* webhook_dispatch.c — delivering the change log to webhooks.
+/* webhook_dispatch.c — delivering one webhook's backlog of the change log.
  *
- * One thread for the process (started by `kizuna serve`). Each round it
- * takes every active webhook that is due, reads the changes after the
- * webhook's cursor, keeps those of the kinds it asked for that its org may
- * see (notify_payload.c: the same ACL as the API, for a principal of the
- * org with no user, so TLP:RED, which is for named people, is never sent),
- * and POSTs them one by one, in order:
+ * The worker threads of webhook_workers.c call kz__webhook_serve for a
+ * webhook that is due. It reads the changes after the webhook's cursor,
+ * keeps those of the kinds it asked for that its org may see
+ * (notify_payload.c: the same ACL as the API, for a principal of the org
+ * with no user, so TLP:RED, which is for named people, is never sent), and
+ * POSTs them one by one, in order:
  *
  *   POST <url>   Content-Type: application/json
  *   X-Kizuna-Timestamp: <unix seconds>
@@ -33,20 +33,6 @@
 #define MAX_DELAY_US (3600 * 1000000LL)
 #define RESPONSE_MAX ((size_t)1 << 20) /* bytes of an answer read before giving up */
 
-static struct {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    pthread_t th;
-    bool running;
-    _Atomic bool stop;
-    kz_webhook_config cfg;
-    char *db_path;
-} g = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
-
-static _Atomic bool g_allow_private;
-
-bool kz_webhook_allow_private(void) { return atomic_load(&g_allow_private); }
-
 /* Refuses to connect to non-public addresses unless allowed: checked on
  * the address curl is about to connect to, after DNS. */
 static curl_socket_t open_socket(void *cls, curlsocktype purpose, struct curl_sockaddr *addr)
@@ -59,6 +45,13 @@ static curl_socket_t open_socket(void *cls, curlsocktype purpose, struct curl_so
     return socket(addr->family, addr->socktype, addr->protocol);
 }
 
+/* A POST in flight ends when the node stops, not at its time-out. */
+static int stop_check(void *cls, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt, (void)dn, (void)ut, (void)un;
+    return atomic_load((const _Atomic bool *)cls) ? 1 : 0;
+}
+
 static size_t discard(char *p, size_t size, size_t n, void *cls)
 {
     (void)p;
@@ -68,8 +61,8 @@ static size_t discard(char *p, size_t size, size_t n, void *cls)
 }
 
 /* One POST. Returns the HTTP status (0 when none) and fills why. */
-static long post(const kz_webhook *w, const char *secret, const char *kind, const char *body,
-                 char *why, size_t why_len)
+static long post(const kz_webhook_run *run, const kz_webhook *w, const char *secret,
+                 const char *kind, const char *body, char *why, size_t why_len)
 {
     why[0] = 0;
     CURL *c = curl_easy_init();
@@ -103,7 +96,10 @@ static long post(const kz_webhook *w, const char *secret, const char *kind, cons
     curl_easy_setopt(c, CURLOPT_PROXY, ""); /* never an environment proxy */
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)(g.cfg.timeout_s ? g.cfg.timeout_s : 10));
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)(run->cfg.timeout_s ? run->cfg.timeout_s : 10));
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, stop_check);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, run->stop);
     curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "kizuna/" KZ_VERSION " (webhook)");
@@ -149,9 +145,7 @@ static void audit_delivery(kz_store *st, const kz_webhook *w, const kz_change *c
         kz_log(KZ_LOG_ERROR, "webhook %s: cannot audit a delivery: %s", w->id, err.msg);
 }
 
-/* Works through one webhook's backlog (a page at most) until it is done or
- * an attempt fails. */
-static void serve_webhook(kz_store *st, const uint8_t node_secret[32], kz_webhook *w)
+void kz__webhook_serve(const kz_webhook_run *run, kz_store *st, kz_webhook *w)
 {
     kz_arena a;
     kz_arena_init(&a);
@@ -161,7 +155,7 @@ static void serve_webhook(kz_store *st, const uint8_t node_secret[32], kz_webhoo
     memset(&who, 0, sizeof who);
     memcpy(who.org_id, w->org_id, sizeof who.org_id);
     who.role = KZ_ROLE_READONLY;
-    if (kz_webhook_secret_open(node_secret, w->secret_box, w->secret_box_len, secret, &err) < 0 ||
+    if (kz_webhook_secret_open(run->node_secret, w->secret_box, w->secret_box_len, secret, &err) < 0 ||
         kz_store_principal_load(st, &who, &a, &err) < 0) {
         kz_log(KZ_LOG_ERROR, "webhook %s: %s", w->id, err.msg);
         kz_arena_free(&a);
@@ -170,11 +164,11 @@ static void serve_webhook(kz_store *st, const uint8_t node_secret[32], kz_webhoo
     int64_t cursor = w->cursor;
     int failures = w->failures;
     kz_time next = 0;
-    unsigned max_attempts = g.cfg.max_attempts ? g.cfg.max_attempts : 8;
+    unsigned max_attempts = run->cfg.max_attempts ? run->cfg.max_attempts : 8;
     bool halt = false;
     /* Pages until caught up, a failure, or ROUND_MAX changes (so one busy
      * webhook does not starve the others). */
-    for (size_t examined = 0; !halt && !g.stop && examined < ROUND_MAX; examined += PAGE) {
+    for (size_t examined = 0; !halt && !atomic_load(run->stop) && examined < ROUND_MAX; examined += PAGE) {
         kz_change *ch = NULL;
         size_t n = 0;
         if (kz_store_changes(st, cursor, PAGE, &a, &ch, &n, &err) < 0) {
@@ -183,7 +177,7 @@ static void serve_webhook(kz_store *st, const uint8_t node_secret[32], kz_webhoo
         }
         if (n < PAGE)
             halt = true; /* caught up after this page */
-        for (size_t i = 0; i < n && !g.stop; i++) {
+        for (size_t i = 0; i < n && !atomic_load(run->stop); i++) {
             const kz_change *c = &ch[i];
             json_t *j = NULL;
             int tlp = -1;
@@ -206,7 +200,7 @@ static void serve_webhook(kz_store *st, const uint8_t node_secret[32], kz_webhoo
             }
             char why[256];
             kz_time t0 = kz_time_now();
-            long status = post(w, secret, c->kind, body, why, sizeof why);
+            long status = post(run, w, secret, c->kind, body, why, sizeof why);
             free(body);
             bool ok = status >= 200 && status <= 299;
             audit_delivery(st, w, c, tlp, status);
@@ -226,7 +220,7 @@ static void serve_webhook(kz_store *st, const uint8_t node_secret[32], kz_webhoo
                 cursor = c->seq;
                 failures = 0;
             } else {
-                int64_t base = (int64_t)(g.cfg.retry_base_ms ? g.cfg.retry_base_ms : 5000) * 1000;
+                int64_t base = (int64_t)(run->cfg.retry_base_ms ? run->cfg.retry_base_ms : 5000) * 1000;
                 int64_t delay = base;
                 for (int k = 0; k < failures && delay < MAX_DELAY_US; k++)
                     delay *= 2;
@@ -254,86 +248,4 @@ static void serve_webhook(kz_store *st, const uint8_t node_secret[32], kz_webhoo
         err.code != KZ_E_NOTFOUND)
         kz_log(KZ_LOG_ERROR, "webhook %s: %s", w->id, err.msg);
     kz_arena_free(&a);
-}
-
-static void *dispatch_main(void *arg)
-{
-    (void)arg;
-    kz_store *st = NULL;
-    kz_err err = {0};
-    uint8_t node_secret[32];
-    if (kz_store_open(g.db_path, &st, &err) < 0 || kz_store_node_secret(st, node_secret, &err) < 0) {
-        kz_log(KZ_LOG_ERROR, "webhooks: cannot start: %s", err.msg);
-        kz_store_close(st);
-        return NULL;
-    }
-    unsigned poll = g.cfg.poll_ms ? g.cfg.poll_ms : 1000;
-    pthread_mutex_lock(&g.mu);
-    while (!g.stop) {
-        pthread_mutex_unlock(&g.mu);
-        kz_arena a;
-        kz_arena_init(&a);
-        kz_webhook *v = NULL;
-        size_t n = 0;
-        if (kz_store_webhook_list(st, NULL, true, &a, &v, &n, &err) < 0)
-            kz_log(KZ_LOG_ERROR, "webhooks: %s", err.msg);
-        kz_time now = kz_time_now();
-        for (size_t i = 0; i < n && !g.stop; i++)
-            if (v[i].next_attempt <= now)
-                serve_webhook(st, node_secret, &v[i]);
-        kz_arena_free(&a);
-        pthread_mutex_lock(&g.mu);
-        if (g.stop)
-            break;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += poll / 1000;
-        ts.tv_nsec += (long)(poll % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&g.cv, &g.mu, &ts);
-    }
-    pthread_mutex_unlock(&g.mu);
-    sodium_memzero(node_secret, sizeof node_secret);
-    kz_store_close(st);
-    return NULL;
-}
-
-int kz_webhook_dispatcher_start(const kz_webhook_config *cfg, kz_err *err)
-{
-    if (g.running)
-        return kz_fail(err, KZ_E_CONFLICT, NULL, "the webhook dispatcher is already running");
-    if (!cfg || !cfg->db_path)
-        return kz_fail(err, KZ_E_INVALID, "db", "no database path given");
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    g.cfg = *cfg;
-    g.db_path = strdup(cfg->db_path);
-    if (!g.db_path)
-        return kz_fail(err, KZ_E_NOMEM, NULL, "out of memory");
-    g.cfg.db_path = g.db_path;
-    g.stop = false;
-    atomic_store(&g_allow_private, cfg->allow_private);
-    if (pthread_create(&g.th, NULL, dispatch_main, NULL) != 0) {
-        free(g.db_path);
-        g.db_path = NULL;
-        return kz_fail(err, KZ_E_INTERNAL, NULL, "cannot start the webhook dispatcher thread");
-    }
-    g.running = true;
-    return 0;
-}
-
-void kz_webhook_dispatcher_stop(void)
-{
-    if (!g.running)
-        return;
-    pthread_mutex_lock(&g.mu);
-    g.stop = true;
-    pthread_cond_broadcast(&g.cv);
-    pthread_mutex_unlock(&g.mu);
-    pthread_join(g.th, NULL);
-    g.running = false;
-    free(g.db_path);
-    g.db_path = NULL;
 }

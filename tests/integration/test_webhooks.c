@@ -181,6 +181,11 @@ static bool rx_wait(const char *path, const char *id, int n, int ms)
 /* ---- the node -------------------------------------------------------------- */
 
 static kz_node N;
+/* A 30 s answer time: the hanging receivers below must not be what ends
+ * their deliveries. */
+static const char *const NODE_ARGS[] = {"--webhook-allow-private", "--webhook-poll-ms", "100",
+                                        "--webhook-retry-ms", "200", "--webhook-max-attempts",
+                                        "3", "--webhook-timeout-s", "30", NULL};
 static const char *ADMIN;
 static char ORG_A[40], ORG_B[40], ORG_C[40];
 static char B_OA[64], B_AN[64], C_OA[64];
@@ -188,11 +193,11 @@ static char SECRET_B[80], SECRET_C[80], SECRET_R[80];
 static char HOOK_B[40], HOOK_C[40], HOOK_R[40];
 static char E_ALL[40], E_B[40], E_DRAFT[40], IND_B[40];
 
-static void make_hook(const char *key, const char *path, const char *events, char id[40],
-                      char secret[80])
+static void make_hook_at(const char *key, int port, const char *path, const char *events,
+                         char id[40], char secret[80])
 {
     char body[512];
-    snprintf(body, sizeof body, "{\"url\":\"http://127.0.0.1:%d%s\",\"events\":%s}", RX.port,
+    snprintf(body, sizeof body, "{\"url\":\"http://127.0.0.1:%d%s\",\"events\":%s}", port,
              path, events);
     kz_resp r = kz_post(&N, "/api/v1/webhooks", key, body);
     KZ_EXPECT(r, 201);
@@ -202,6 +207,41 @@ static void make_hook(const char *key, const char *path, const char *events, cha
     assert_int_equal(strlen(s), 48);
     snprintf(secret, 80, "%s", s);
     kz_resp_free(&r);
+}
+
+static void make_hook(const char *key, const char *path, const char *events, char id[40],
+                      char secret[80])
+{
+    make_hook_at(key, RX.port, path, events, id, secret);
+}
+
+/* A receiver that takes connections and never answers: a listening socket
+ * whose connections the test accepts and holds. */
+static int hang_listen(int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 16) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &al) != 0)
+        return -1;
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+/* The node's next connection to the hanging receiver, accepted (-1 when
+ * none comes within ms). */
+static int hang_accept(int fd, int ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, ms) == 1 ? accept(fd, NULL, NULL) : -1;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 static void make_event(const char *body, bool publish, char id[40], char ind[40])
@@ -224,11 +264,8 @@ static void make_event(const char *body, bool publish, char id[40], char ind[40]
 static int setup(void **state)
 {
     (void)state;
-    static const char *const extra[] = {"--webhook-allow-private", "--webhook-poll-ms", "100",
-                                        "--webhook-retry-ms", "200", "--webhook-max-attempts",
-                                        "3", NULL};
     if (rx_start() != 0 || kz_node_init(&N, "CERT-A", "TH") != 0 ||
-        kz_node_start(&N, extra) != 0)
+        kz_node_start(&N, NODE_ARGS) != 0)
         return -1;
     ADMIN = N.admin_key;
     kz_resp me = kz_get(&N, "/api/v1/me", ADMIN);
@@ -503,6 +540,69 @@ static void test_gives_up_after_max_attempts(void **state)
         assert_int_equal(json_is_true(json_object_get(d, "gave_up")), attempt == 3);
     }
     assert_int_equal(attempts, 3);
+    kz_resp_free(&r);
+}
+
+/* A receiver that never answers holds up its own webhook, not the others:
+ * while C's delivery hangs (the node waits up to 30 s for an answer), B's
+ * webhook gets the next change within a few poll rounds. With one thread
+ * delivering for every webhook, B would wait out the 30 s. */
+static void test_hanging_receiver_holds_up_only_its_own(void **state)
+{
+    (void)state;
+    int port, lfd = hang_listen(&port);
+    assert_true(lfd >= 0);
+    char hook[40], secret[80], first[40], second[40];
+    make_hook_at(C_OA, port, "/hang", "[\"event\"]", hook, secret);
+    make_event("{\"title\":\"to a receiver that hangs\",\"tlp\":\"clear\","
+               "\"distribution\":\"all\"}",
+               true, first, NULL);
+    int held = hang_accept(lfd, 10000); /* C's delivery is now in flight */
+    assert_true(held >= 0);
+    double t0 = now_s();
+    make_event("{\"title\":\"while C hangs\",\"tlp\":\"clear\",\"distribution\":\"all\"}",
+               true, second, NULL);
+    assert_true(rx_wait("/b", second, 1, 5000));
+    assert_true(now_s() - t0 < 5.0);
+    /* The held connection still has no answer: the hang really overlapped. */
+    struct pollfd p = {.fd = held, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, 0), 1); /* the request is there to read */
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/webhooks/%s", hook);
+    kz_resp r = kz_delete(&N, path, C_OA);
+    assert_true(r.status == 200 || r.status == 204);
+    kz_resp_free(&r);
+    close(held);
+    close(lfd);
+}
+
+/* Stopping the node ends a delivery in flight at once rather than at the
+ * receiver's time-out (30 s here). */
+static void test_stop_ends_a_hanging_delivery(void **state)
+{
+    (void)state;
+    int port, lfd = hang_listen(&port);
+    assert_true(lfd >= 0);
+    char hook[40], secret[80], ev[40];
+    make_hook_at(C_OA, port, "/hang", "[\"event\"]", hook, secret);
+    make_event("{\"title\":\"in flight at stop\",\"tlp\":\"clear\",\"distribution\":\"all\"}",
+               true, ev, NULL);
+    int held = hang_accept(lfd, 10000);
+    assert_true(held >= 0);
+    double t0 = now_s();
+    int stopped = kz_node_stop(&N);
+    double took = now_s() - t0;
+    close(held);
+    close(lfd);
+    /* The node again (before any assertion) for the tests after this one
+     * and the teardown; the hook, now pointing nowhere, goes. */
+    assert_int_equal(kz_node_start(&N, NODE_ARGS), 0);
+    assert_int_equal(stopped, 0);
+    assert_true(took < 5.0);
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/webhooks/%s", hook);
+    kz_resp r = kz_delete(&N, path, C_OA);
+    assert_true(r.status == 200 || r.status == 204);
     kz_resp_free(&r);
 }
 
@@ -782,6 +882,8 @@ int main(void)
         cmocka_unit_test(test_org_sees_only_what_it_may),
         cmocka_unit_test(test_retry_after_failures),
         cmocka_unit_test(test_gives_up_after_max_attempts),
+        cmocka_unit_test(test_hanging_receiver_holds_up_only_its_own),
+        cmocka_unit_test(test_stop_ends_a_hanging_delivery),
         cmocka_unit_test(test_case_changes_follow_participation),
         cmocka_unit_test(test_secret_shown_once),
         cmocka_unit_test(test_access),
