@@ -3,7 +3,8 @@
 #   1. import of very_long_event.json and of a synthetic 200,000-attribute MISP
 #      event (target >= 100,000 attributes/s; MISP: a 43,000-attribute event
 #      took 2 minutes); files both as a feed's event (store warm) and as the
-#      first event into a new store;
+#      first event into a new store; beside very_long_event.json, the SQLite
+#      floor for it (bench_sqlite_floor) and kizuna over the same 500 rounds;
 #   2. correlation of a 1,000,000-indicator store from scratch (target < 5 s;
 #      MISP: 40 hours to rebuild its correlation table);
 #   3. POST /attributes/restSearch for a value on 1,000,000 attributes under wrk
@@ -30,6 +31,10 @@ echo
 echo "| import | attributes/s | time | MISP (tracker) | ratio |"
 echo "|---|---|---|---|---|"
 "$B" import-file "$DATA/very_long_event.json" 20
+# The floor beside it: what SQLite alone takes to store that event's rows
+# and attachments, one durable transaction per event (bench_sqlite_floor.c).
+"$BUILD/bench/bench_sqlite_floor" "$DATA/very_long_event.json" 500
+"$B" import-loop "$DATA/very_long_event.json" 500 | sed 's/^/| /; s/$/ | | | | |/'
 "$B" import-file "$DATA/long_event.json" 20
 "$B" import-synth 200000 3
 echo
