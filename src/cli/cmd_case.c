@@ -3,13 +3,16 @@
  * operator acts for the org named with --org (recorded as that org and its
  * first publisher, like `event add`), and the same case access rules apply
  * as over HTTP: only the lead manages, an invited org answers for itself,
- * participants comment. Input goes through the API's parsers.
+ * participants comment. Input goes through the API's parsers. On a copy of
+ * a case homed on another node, a participant's work goes to that node as
+ * a signed action, as over HTTP (docs/cases.md, "Across nodes").
  */
 #include "cli.h"
 
 #include <string.h>
 
 #include "formats/formats.h"
+#include "sync/sync.h"
 
 /* The org acting, as a principal for kz_acl_case_allows. */
 static int actor(kz_store *st, const char *org, kz_arena *a, kz_principal *who)
@@ -57,6 +60,25 @@ typedef struct ctx {
     kz_case c;
 } ctx;
 
+/* Whether the case is a copy from its lead's node: then only that node
+ * changes it. */
+static bool is_copy(ctx *x)
+{
+    bool homed = true;
+    kz_err e = {0};
+    return kz_store_case_homed(x->st, x->c.id, &homed, &e) == 0 && !homed;
+}
+
+/* Lead-only work on a copy is refused, naming the node where it is done. */
+static int refuse_copy(ctx *x)
+{
+    char home[256];
+    kz_sync_case_home_name(x->st, &x->c, home, sizeof home);
+    cli_error("case '%s' is homed on the lead org's node, %s: only the lead manages it there",
+              x->c.id, home);
+    return CLI_FAIL;
+}
+
 static int open_ctx(const cli_spec *spec, int argc, char **argv, ctx *x, bool with_case,
                     kz_case_action action, int *rc)
 {
@@ -73,10 +95,16 @@ static int open_ctx(const cli_spec *spec, int argc, char **argv, ctx *x, bool wi
         return -1;
     if ((*rc = actor(x->st, org, &x->a, &x->who)) != CLI_OK)
         return -1;
-    if (with_case && ((*rc = load(x->st, x->args.pos.v[0], &x->a, &x->c)) != CLI_OK ||
-                      (*rc = allowed(&x->who, &x->c, action)) != CLI_OK))
+    if (!with_case)
+        return 0;
+    if ((*rc = load(x->st, x->args.pos.v[0], &x->a, &x->c)) != CLI_OK)
         return -1;
-    return 0;
+    /* As over HTTP: nobody manages a copy, whoever asks. */
+    if (action == KZ_CASE_MANAGE && is_copy(x)) {
+        *rc = refuse_copy(x);
+        return -1;
+    }
+    return (*rc = allowed(&x->who, &x->c, action)) == CLI_OK ? 0 : -1;
 }
 
 /* A write done: into the audit log, as the org acting. */
@@ -116,6 +144,23 @@ static int fail(const char *what, const kz_err *err)
 {
     cli_report(what, err);
     return CLI_FAIL;
+}
+
+/* The participant's work on a copy, sent to the case's home node as a
+ * signed action (the fields the action does not use already empty). */
+static int forward(ctx *x, kz_sync_case_action *a)
+{
+    kz_err err = {0};
+    if (kz_sync_case_action_submit(x->st, &x->who, &x->c, a, &err) != 0)
+        return fail("cannot send the action", &err);
+    char what[64], home[256];
+    snprintf(what, sizeof what, "case %s (sent)", a->action);
+    audit(x, what, "case", x->c.id, a->tlp >= 0 ? a->tlp : (int)x->c.tlp);
+    kz_sync_case_home_name(x->st, &x->c, home, sizeof home);
+    printf("sent %s %s to the lead's node (%s); the case here changes once that node has "
+           "applied it\n",
+           a->action, a->id, home);
+    return CLI_OK;
 }
 
 /* ---- add ------------------------------------------------------------------------------------ */
@@ -411,6 +456,11 @@ static int answer(const cli_spec *spec, kz_participation state, int argc, char *
     int rc;
     if (open_ctx(spec, argc, argv, &x, true, KZ_CASE_ANSWER, &rc) != 0)
         return close_ctx(&x, rc);
+    if (is_copy(&x)) {
+        kz_sync_case_action a = {.action = state == KZ_PART_ACCEPTED ? "accept" : "decline",
+                                 .tlp = -1, .status = -1, .obs_type = -1};
+        return close_ctx(&x, forward(&x, &a));
+    }
     kz_err err = {0};
     if (kz_store_case_answer(x.st, x.c.id, x.who.org_id, state, x.who.user_id, kz_time_now(),
                              &err) != 0)
@@ -477,7 +527,15 @@ static int case_task(int argc, char **argv)
         json_t *j = json_pack("{s:s}", "status", status);
         rc = kz_json_case_task_patch(j, &x.a, &t, &err);
         json_decref(j);
-        if (rc != 0 || kz_store_case_task_update(x.st, &t, &err) != 0)
+        if (rc != 0)
+            return close_ctx(&x, fail(NULL, &err));
+        if (is_copy(&x)) {
+            kz_sync_case_action a = {.action = "task_status", .tlp = -1, .status = (int)t.status,
+                                     .obs_type = -1};
+            memcpy(a.task_id, t.id, sizeof a.task_id);
+            return close_ctx(&x, forward(&x, &a));
+        }
+        if (kz_store_case_task_update(x.st, &t, &err) != 0)
             return close_ctx(&x, fail(NULL, &err));
         audit(&x, "case task", "case", x.c.id, (int)x.c.tlp);
         printf("%s %s\n", t.id, kz_task_status_name(t.status));
@@ -488,6 +546,8 @@ static int case_task(int argc, char **argv)
         return close_ctx(&x, CLI_USAGE);
     if (allowed(&x.who, &x.c, KZ_CASE_MANAGE) != CLI_OK)
         return close_ctx(&x, CLI_FAIL);
+    if (is_copy(&x))
+        return close_ctx(&x, refuse_copy(&x));
     kz_org o;
     const char *assign = cli_get(&x.args, "assign", NULL);
     if (assign && (rc = cli_org_resolve(x.st, assign, &x.a, &o)) != CLI_OK)
@@ -554,6 +614,13 @@ static int case_comment(int argc, char **argv)
                   kz_tlp_name(x.c.tlp));
         return close_ctx(&x, CLI_FAIL);
     }
+    if (is_copy(&x)) {
+        kz_sync_case_action a = {.action = corrects ? "correction" : "comment", .text = e.text,
+                                 .tlp = e.tlp >= 0 ? e.tlp : (int)x.c.tlp, .status = -1,
+                                 .obs_type = -1};
+        memcpy(a.corrects, e.corrects, sizeof a.corrects);
+        return close_ctx(&x, forward(&x, &a));
+    }
     kz_uuid_v4(e.id);
     memcpy(e.case_id, x.c.id, sizeof e.case_id);
     memcpy(e.org_id, x.who.org_id, sizeof e.org_id);
@@ -605,6 +672,12 @@ static int case_link(int argc, char **argv)
     kz_uuid norm;
     if (id_opt(kind, "an id", id, norm) != CLI_OK)
         return close_ctx(&x, CLI_FAIL);
+    if (is_copy(&x)) {
+        kz_sync_case_action a = {.action = "link", .link_kind = kind, .tlp = -1, .status = -1,
+                                 .obs_type = -1};
+        memcpy(a.object_id, norm, sizeof a.object_id);
+        return close_ctx(&x, forward(&x, &a));
+    }
     kz_err err = {0};
     if (kz_store_case_link(x.st, x.c.id, kind, norm, x.who.org_id, x.who.user_id, &err) != 0)
         return close_ctx(&x, fail(NULL, &err));

@@ -58,7 +58,7 @@ static int cliv(const kz_node *n, char *out, size_t outn, ...)
     args[k++] = n->db;
     args[k] = NULL;
     char buf[4096];
-    return kz_node_run(args, out ? out : buf, out ? outn : sizeof buf);
+    return kz_node_run_all(args, out ? out : buf, out ? outn : sizeof buf);
 }
 #define CLI(n, out, outn, ...) cliv((n), (out), (outn), __VA_ARGS__, (const char *)NULL)
 
@@ -510,12 +510,16 @@ static void test_lead_only_on_copy(void **state)
     r = kz_post(&B, path, B.admin_key, "{\"org_id\":\"" "0a000000-0000-4000-8000-000000000009\"}");
     KZ_EXPECT(r, 409);
     kz_resp_free(&r);
-    /* the CLI on B does not write to the copy either */
+    /* nor does the CLI on B manage the copy */
     char out[1024];
-    assert_int_not_equal(CLI(&B, out, sizeof out, "case", "comment", CASE1, "--org", "CERT-B",
-                             "--text", "cli on the copy"),
+    assert_int_not_equal(CLI(&B, out, sizeof out, "case", "transition", CASE1, "acknowledged",
+                             "--org", "CERT-B"),
                          0);
-    assert_false(has_entry(&B, CASE1, "cli on the copy"));
+    assert_non_null(strstr(out, "homed on the lead org's node"));
+    assert_int_not_equal(CLI(&B, out, sizeof out, "case", "invite", CASE1, "--org", "CERT-B",
+                             "--invite", "CERT-B"),
+                         0);
+    assert_non_null(strstr(out, "homed on the lead org's node"));
     kz_arena a;
     kz_arena_init(&a);
     kz_case c;
@@ -523,6 +527,41 @@ static void test_lead_only_on_copy(void **state)
     assert_int_equal(c.status, KZ_CASE_NEW);
     assert_string_equal(c.title, "Phishing wave");
     kz_arena_free(&a);
+}
+
+/* The CLI on B works on the copy the way B's API does: a comment is sent
+ * to A as a signed action, not written into the copy; A applies it as
+ * B's, and it comes back to B with the next snapshot. */
+static void test_cli_participant_work_is_sent(void **state)
+{
+    (void)state;
+    char out[1024];
+    assert_int_equal(CLI(&B, out, sizeof out, "case", "comment", CASE1, "--org", "CERT-B",
+                         "--text", "cli on the copy"),
+                     0);
+    assert_non_null(strstr(out, "sent comment"));
+    assert_non_null(strstr(out, "peer 'a'"));
+    /* a looser marking than the case's is refused before anything is sent */
+    assert_int_not_equal(CLI(&B, out, sizeof out, "case", "comment", CASE1, "--org", "CERT-B",
+                             "--text", "too loose", "--tlp", "clear"),
+                         0);
+    /* not in the copy until A has applied it */
+    assert_false(has_entry(&B, CASE1, "cli on the copy"));
+    WAIT_UNTIL(has_entry(&A, CASE1, "cli on the copy"), 20000);
+    assert_true(has_entry(&A, CASE1, "cli on the copy"));
+    kz_resp t = kz_getf(&A, A.admin_key, "/api/v1/cases/%s/timeline", CASE1);
+    KZ_EXPECT(t, 200);
+    bool by_b = false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(kz_resp_get(&t, "timeline"), i, e)
+        by_b |= !strcmp(json_string_value(json_object_get(e, "text")), "cli on the copy") &&
+                !strcmp(json_string_value(json_object_get(e, "org_id")), B.admin_org);
+    assert_true(by_b);
+    kz_resp_free(&t);
+    WAIT_UNTIL(has_entry(&B, CASE1, "cli on the copy"), 20000);
+    assert_true(has_entry(&B, CASE1, "cli on the copy"));
+    assert_false(has_entry(&A, CASE1, "too loose"));
 }
 
 /* Who never gets a case: a non-participant (C for CASE2), a hub that is
@@ -1109,6 +1148,7 @@ int main(void)
         cmocka_unit_test(test_participant_works_from_own_node),
         cmocka_unit_test(test_participant_links_from_own_node),
         cmocka_unit_test(test_lead_only_on_copy),
+        cmocka_unit_test(test_cli_participant_work_is_sent),
         cmocka_unit_test(test_non_participants_never_receive),
         cmocka_unit_test(test_forged_case_envelopes_refused),
         cmocka_unit_test(test_home_acl_refuses_actions),

@@ -56,7 +56,7 @@ static int wait_exit(pid_t pid, int timeout_ms)
     return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
-int kz_node_run(const char *const *args, char *out, size_t n)
+static int run(const char *const *args, bool with_stderr, char *out, size_t n)
 {
     const char *argv[64];
     size_t k = 0;
@@ -72,6 +72,8 @@ int kz_node_run(const char *const *args, char *out, size_t n)
         return -1;
     if (pid == 0) {
         dup2(pfd[1], STDOUT_FILENO);
+        if (with_stderr)
+            dup2(pfd[1], STDERR_FILENO);
         close(pfd[0]);
         close(pfd[1]);
         execv(argv[0], (char *const *)argv);
@@ -93,6 +95,16 @@ int kz_node_run(const char *const *args, char *out, size_t n)
         out[got] = 0;
     close(pfd[0]);
     return wait_exit(pid, 120000);
+}
+
+int kz_node_run(const char *const *args, char *out, size_t n)
+{
+    return run(args, false, out, n);
+}
+
+int kz_node_run_all(const char *const *args, char *out, size_t n)
+{
+    return run(args, true, out, n);
 }
 
 int kz_node_init(kz_node *n, const char *org, const char *country)

@@ -43,6 +43,8 @@ void kz_node_free(kz_node *n);
  * captures stdout into out (NUL-terminated, truncated to n). Returns the exit
  * status, or -1. */
 int kz_node_run(const char *const *args, char *out, size_t n);
+/* kz_node_run with the command's stderr in out too (its error messages). */
+int kz_node_run_all(const char *const *args, char *out, size_t n);
 
 typedef struct kz_resp {
     long status;       /* 0 when the request failed at the transport level */
