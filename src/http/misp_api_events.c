@@ -73,6 +73,54 @@ int kz_misp_api_event_view(kz_req *r)
 
 /* ---- add ---------------------------------------------------------------------- */
 
+/* The request's event as the caller may add it: created by the caller's
+ * org (a sync principal keeps the document's), published only by roles
+ * that publish, shared only into a group the caller's org is in; then
+ * stored. Called by kz_misp_text_import, while a big event's attributes
+ * are still being parsed. */
+static int add_one(void *ctx, kz_misp_event *me, size_t i, size_t n, kz_err *err)
+{
+    (void)i;
+    kz_req *r = ctx;
+    if (n != 1)
+        return kz_fail(err, KZ_E_VALUE, NULL,
+                       "the body holds %zu events; events/add takes one (a feed: kizuna misp "
+                       "import)",
+                       n);
+    bool sync = r->who.role == KZ_ROLE_SYNC;
+    if (!sync) {
+        /* The caller's org created it, whatever the document says. */
+        memset(&me->orgc, 0, sizeof me->orgc);
+        memcpy(me->orgc.uuid, r->who.org_id, sizeof me->orgc.uuid);
+    }
+    if (!role_publishes(r->who.role) && me->ev.published) {
+        me->ev.published = false;
+        me->ev.published_at = 0;
+    } else if (me->ev.published && !sync) {
+        me->ev.published_at = kz_time_now(); /* published now, by this request */
+    }
+    /* Sharing into a group one is not in is refused, as in the native API. */
+    if (me->ev.distribution == KZ_DIST_SHARING_GROUP && me->sg && !sync) {
+        kz_uuid gid;
+        kz_sharing_group g;
+        kz_err e;
+        bool member =
+            kz_store_misp_sharing_group_resolve(r->st, me->sg, false, gid, &e) == 0 &&
+            kz_store_sharing_group_get(r->st, gid, &r->arena, &g, &e) == 0 &&
+            (strcmp(g.owner_org, r->who.org_id) == 0 ||
+             kz_strlist_has(&g.member_orgs, r->who.org_id));
+        if (!member)
+            return kz_fail(err, KZ_E_VALUE, "SharingGroup",
+                           "SharingGroup: no sharing group '%.100s' that your organisation is in",
+                           me->sg->name);
+    }
+    kz_misp_put_opts o = {.owner_org = r->who.org_id,
+                          .owner_user = r->who.user_id,
+                          .create_orgs = sync,
+                          .replace = sync};
+    return kz_store_misp_event_put(r->st, me, &o, NULL, err);
+}
+
 int kz_misp_api_event_add(kz_req *r)
 {
     if (!kz_acl_can_create_events(&r->who))
@@ -82,58 +130,26 @@ int kz_misp_api_event_add(kz_req *r)
     if (r->body.len == 0)
         return kz_fail(&r->err, KZ_E_INVALID, NULL,
                        "the request body is empty; send a JSON document");
-    /* As kz_http_body_json, with attachments read from the body itself. */
-    json_t *j;
-    kz_misp_spans spans;
-    int rc = kz_misp_load(r->body.p, r->body.len, &j, &spans, &r->err);
+    /* The import path of files and feeds: attachments read from the body
+     * itself, a big event stored while it is parsed. */
+    kz_misp_import_opts po = {.default_tlp = -1, .default_distribution = -1};
+    kz_misp_sink sink = {.put = add_one, .ctx = r};
+    kz_arena a;
+    kz_arena_init(&a);
+    kz_misp_event me;
+    int rc = kz_misp_text_import(r->body.p, r->body.len, &po, &sink, &a, &me, &r->err);
+    kz_uuid id = "";
+    if (rc == 0)
+        memcpy(id, me.ev.id, sizeof id);
+    kz_arena_free(&a);
     if (rc < 0) {
         if (r->err.code == 0)
             r->err.code = rc;
         return rc;
     }
-    kz_misp_event me;
-    kz_misp_import_opts po = {.default_tlp = -1, .default_distribution = -1, .spans = &spans};
-    rc = kz_misp_event_parse(j, &po, &r->arena, &me, &r->err);
-    json_decref(j);
-    kz_misp_spans_free(&spans);
-    if (rc < 0)
-        return rc;
-    bool sync = r->who.role == KZ_ROLE_SYNC;
-    if (!sync) {
-        /* The caller's org created it, whatever the document says. */
-        memset(&me.orgc, 0, sizeof me.orgc);
-        memcpy(me.orgc.uuid, r->who.org_id, sizeof me.orgc.uuid);
-    }
-    if (!role_publishes(r->who.role) && me.ev.published) {
-        me.ev.published = false;
-        me.ev.published_at = 0;
-    } else if (me.ev.published && !sync) {
-        me.ev.published_at = kz_time_now(); /* published now, by this request */
-    }
-    /* Sharing into a group one is not in is refused, as in the native API. */
-    if (me.ev.distribution == KZ_DIST_SHARING_GROUP && me.sg && !sync) {
-        kz_uuid gid;
-        kz_sharing_group g;
-        kz_err e;
-        bool member =
-            kz_store_misp_sharing_group_resolve(r->st, me.sg, false, gid, &e) == 0 &&
-            kz_store_sharing_group_get(r->st, gid, &r->arena, &g, &e) == 0 &&
-            (strcmp(g.owner_org, r->who.org_id) == 0 ||
-             kz_strlist_has(&g.member_orgs, r->who.org_id));
-        if (!member)
-            return kz_fail(&r->err, KZ_E_VALUE, "SharingGroup",
-                           "SharingGroup: no sharing group '%.100s' that your organisation is in",
-                           me.sg->name);
-    }
-    kz_misp_put_opts o = {.owner_org = r->who.org_id,
-                          .owner_user = r->who.user_id,
-                          .create_orgs = sync,
-                          .replace = sync};
-    if ((rc = kz_store_misp_event_put(r->st, &me, &o, NULL, &r->err)) < 0)
-        return rc;
     kz_misp_event back;
     kz_acl_object obj;
-    if ((rc = load_visible(r, me.ev.id, &back, &obj)) < 0)
+    if ((rc = load_visible(r, id, &back, &obj)) < 0)
         return rc;
     return kz_http_ok(r, MHD_HTTP_OK, kz_misp_api_event_json(r, &back, false));
 }

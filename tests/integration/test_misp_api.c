@@ -276,6 +276,55 @@ static void test_event_add_refusals(void **state)
     kz_http(&N, "POST", "/events/add", A_PUB, "text/plain", "x", 1, &t);
     KZ_EXPECT_ERR(t, 415, "unsupported_media_type", "Content-Type");
     kz_resp_free(&t);
+    /* one event per request: an array of two is refused whole */
+    r = kz_post(&N, "/events/add", A_PUB,
+                "[{\"Event\":{\"uuid\":\"44444444-4444-4444-8444-444444444441\",\"info\":\"one\"}},"
+                "{\"Event\":{\"uuid\":\"44444444-4444-4444-8444-444444444442\",\"info\":\"two\"}}]");
+    KZ_EXPECT_ERR(r, 422, "invalid_value", NULL);
+    assert_non_null(strstr(kz_resp_str(&r, "error.message"), "holds 2 events"));
+    kz_resp_free(&r);
+    r = kz_get(&N, "/events/view/44444444-4444-4444-8444-444444444441", A_PUB);
+    KZ_EXPECT_ERR(r, 404, "not_found", NULL);
+    kz_resp_free(&r);
+}
+
+/* A body of n domain attributes (streamed past 10,000: stored while the
+ * rest is parsed); the last one's value is last_value. */
+static char *big_event(const char *uuid, size_t n, const char *last_value)
+{
+    size_t cap = 128 + n * 64 + strlen(last_value);
+    char *b = malloc(cap);
+    size_t k = (size_t)snprintf(b, cap, "{\"Event\":{\"uuid\":\"%s\",\"info\":\"big\",\"Attribute\":[",
+                                uuid);
+    for (size_t i = 0; i + 1 < n; i++)
+        k += (size_t)snprintf(b + k, cap - k, "{\"type\":\"domain\",\"value\":\"h%zu.big.example\"},",
+                              i);
+    k += (size_t)snprintf(b + k, cap - k, "{\"type\":\"ip-dst\",\"value\":\"%s\"}]}}", last_value);
+    return b;
+}
+
+/* events/add takes a big event down the import path of files and feeds,
+ * all or nothing: a bad value in its last attribute leaves nothing, a good
+ * one stores every attribute. */
+static void test_event_add_big(void **state)
+{
+    (void)state;
+    const size_t n = 20000;
+    char *bad = big_event("55555555-5555-4555-8555-555555555551", n, "300.1.2.3");
+    kz_resp r = kz_post(&N, "/events/add", A_PUB, bad);
+    free(bad);
+    KZ_EXPECT_ERR(r, 422, "invalid_value", "Attribute[19999]");
+    kz_resp_free(&r);
+    r = kz_get(&N, "/events/view/55555555-5555-4555-8555-555555555551", A_PUB);
+    KZ_EXPECT_ERR(r, 404, "not_found", NULL);
+    kz_resp_free(&r);
+    char *good = big_event("55555555-5555-4555-8555-555555555552", n, "198.51.100.77");
+    r = kz_post(&N, "/events/add", A_PUB, good);
+    free(good);
+    KZ_EXPECT(r, 200);
+    assert_int_equal(json_array_size(kz_resp_get(&r, "Event.Attribute")), n);
+    assert_string_equal(kz_resp_str(&r, "Event.Orgc.uuid"), ORG_A);
+    kz_resp_free(&r);
 }
 
 /* ---- attributes/restSearch ------------------------------------------------------ */
@@ -1118,6 +1167,7 @@ int main(void)
         cmocka_unit_test(test_correlations),
         cmocka_unit_test(test_event_view_counts),
         cmocka_unit_test(test_over_correlation),
+        cmocka_unit_test(test_event_add_big), /* last on N: its 20,000 values swamp searches */
         cmocka_unit_test_setup_teardown(test_cli_import_like_api, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_cli_import_big_event, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_cli_import_documents, cli_setup, cli_teardown),
