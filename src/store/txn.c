@@ -6,6 +6,7 @@
  */
 #include "store_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* ---- a rollback journal for one bulk load -------------------------------- */
@@ -84,6 +85,21 @@ static void rollback_now(kz_store *st)
     kz__tag_cache_clear(st);
 }
 
+/* BEGIN and COMMIT run for every write: prepared once per connection
+ * (kz__stmt) rather than parsed by sqlite3_exec each time. SQLITE_OK or
+ * SQLite's error code. */
+static int step_once(kz_store *st, const char *sql, kz_err *err)
+{
+    sqlite3_stmt *s = kz__stmt(st, sql, err);
+    if (!s)
+        return SQLITE_ERROR;
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE)
+        snprintf(st->last_msg, sizeof st->last_msg, "%s", sqlite3_errmsg(st->db));
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 int kz_store_begin(kz_store *st, kz_err *err)
 {
     if (st->depth > 0) {
@@ -97,9 +113,9 @@ int kz_store_begin(kz_store *st, kz_err *err)
         return kz_fail(err, KZ_E_INTERNAL, "", "write transaction requested inside a read");
     /* IMMEDIATE takes the write lock now: a deferred transaction that later
      * tries to write can fail with SQLITE_BUSY without waiting. */
-    int r = kz__exec(st, "BEGIN IMMEDIATE", err);
+    int r = step_once(st, "BEGIN IMMEDIATE", err);
     if (r)
-        return r;
+        return kz__dberr(st, r, err, "starting a transaction");
     st->depth = 1;
     st->failed = false;
     return 0;
@@ -118,9 +134,8 @@ int kz_store_commit(kz_store *st, kz_err *err)
         return kz_fail(err, KZ_E_CONFLICT, "",
                        "transaction rolled back: a step inside it failed");
     }
-    int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    int rc = step_once(st, "COMMIT", err);
     if (rc != SQLITE_OK) {
-        snprintf(st->last_msg, sizeof st->last_msg, "%s", sqlite3_errmsg(st->db));
         rollback_now(st);
         return kz__dberr(st, rc, err, "committing");
     }
