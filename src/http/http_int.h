@@ -435,6 +435,7 @@ int kz_api_case_observable_add(kz_req *r);
 int kz_api_case_observable_promote(kz_req *r);
 int kz_api_case_injects_list(kz_req *r);
 int kz_api_case_inject_add(kz_req *r);
+int kz_api_case_actions_list(kz_req *r);
 int kz_api_metrics_response(kz_req *r);
 
 #endif

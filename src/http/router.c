@@ -129,6 +129,7 @@ static const kz_route ROUTES[] = {
     {"POST", "/api/v1/cases/{id}/observables/{observable_id}/promote",
      kz_api_case_observable_promote, KZ_ROUTE_BODY},
     {"GET", "/api/v1/cases/{id}/injects", kz_api_case_injects_list, 0},
+    {"GET", "/api/v1/cases/{id}/actions", kz_api_case_actions_list, 0},
     {"POST", "/api/v1/cases/{id}/injects", kz_api_case_inject_add, KZ_ROUTE_BODY},
     {"GET", "/api/v1/metrics/response", kz_api_metrics_response, 0},
 

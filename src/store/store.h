@@ -1164,8 +1164,19 @@ int kz_store_case_observable_promote(kz_store *st, const char *case_id, const ch
  * A case is homed on the node of its lead org. Other nodes hold a copy cut
  * for their org (the home node decides what; docs/federation.md "Cases"). */
 
+/* What the home node did with one of a participant org's actions on a
+ * case: state "applied" or "refused", with the reason when refused. */
+typedef struct kz_case_action_result {
+    kz_uuid id;
+    const char *state;
+    char *note; /* NULL */
+} kz_case_action_result;
+/* At most this many results travel in a snapshot: the acting org's newest. */
+#define KZ_CASE_RESULTS_MAX 200
+
 /* What one peer org may hold of a case: the case (participants and links
- * included), and its parts. summary: only the summary (the org is invited). */
+ * included), and its parts. summary: only the summary (the org is invited).
+ * results: what became of the audience org's own actions on it. */
 typedef struct kz_case_snapshot {
     kz_case c;
     bool summary;
@@ -1179,6 +1190,8 @@ typedef struct kz_case_snapshot {
     size_t n_transitions;
     kz_case_inject *injects; /* delivered ones */
     size_t n_injects;
+    kz_case_action_result *results; /* oldest first */
+    size_t n_results;
 } kz_case_snapshot;
 
 /* *homed: the case was created on this node (not received). NOTFOUND if
@@ -1211,5 +1224,30 @@ int kz_store_case_action_put(kz_store *st, const char *id, const char *case_id,
 /* The body and state of an action; KZ_E_NOTFOUND when unknown. */
 int kz_store_case_action_get(kz_store *st, const char *id, kz_arena *a, char **body,
                              char **state, kz_err *err);
+/* On the home node: the results of org_id's actions on case_id, the newest
+ * `limit`, oldest first. */
+int kz_store_case_action_results(kz_store *st, const char *case_id, const char *org_id,
+                                 size_t limit, kz_arena *a, kz_case_action_result **out,
+                                 size_t *n, kz_err *err);
+/* On a participant's node: the home node's results for org_id's actions
+ * on case_id, recorded on the actions still in the outbox here (one this
+ * node did not send, or already settled, is left as it is). *settled: how
+ * many changed. */
+int kz_store_case_action_results_apply(kz_store *st, const char *case_id, const char *org_id,
+                                       const kz_case_action_result *v, size_t n, size_t *settled,
+                                       kz_err *err);
+/* One action as listed (GET /cases/{id}/actions). */
+typedef struct kz_case_action_row {
+    kz_uuid id, org_id;
+    char *body;  /* canonical JSON: action, user_id, text, ... */
+    char *state; /* outbox, applied, refused */
+    char *note;  /* NULL */
+    kz_time created;
+} kz_case_action_row;
+/* The actions on case_id (of org_id only, unless NULL), newest first, at
+ * most limit. */
+int kz_store_case_actions_list(kz_store *st, const char *case_id, const char *org_id,
+                               size_t limit, kz_arena *a, kz_case_action_row **out, size_t *n,
+                               kz_err *err);
 
 #endif

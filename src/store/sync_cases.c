@@ -404,7 +404,10 @@ int kz_store_case_action_put(kz_store *st, const char *id, const char *case_id,
         else if (rc)
             r = kz__dberr(st, rc, err, "storing a case action");
     }
-    if (!r && !strcmp(state, "outbox"))
+    /* An outbox action travels to the home node; a refused one sends the
+     * case again to the acting org's node, so it learns why (an applied one
+     * changed the case, which is sent anyway). */
+    if (!r && (!strcmp(state, "outbox") || !strcmp(state, "refused")))
         r = kz_store_change_note(st, "case_action", id, "put", err);
     if (r)
         return kz__fail_txn(st, r);
@@ -431,4 +434,99 @@ int kz_store_case_action_get(kz_store *st, const char *id, kz_arena *a, char **b
     if (rc != SQLITE_DONE)
         return kz__dberr(st, rc, err, "reading a case action");
     return kz_fail(err, KZ_E_NOTFOUND, NULL, "no such case action " KZ_ID_FMT, id);
+}
+
+static void result_read(kz_rd *r, void *out)
+{
+    kz_case_action_result *x = out;
+    kz__col_uuid(r, 0, x->id);
+    const char *state = (const char *)sqlite3_column_text(r->s, 1);
+    x->state = state && !strcmp(state, "refused") ? "refused" : "applied";
+    x->note = kz__col_str(r, 2);
+}
+
+int kz_store_case_action_results(kz_store *st, const char *case_id, const char *org_id,
+                                 size_t limit, kz_arena *a, kz_case_action_result **out,
+                                 size_t *n, kz_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *s = kz__stmt(st,
+                               "SELECT id, state, note FROM (SELECT id, state, note, created"
+                               " FROM case_actions WHERE case_id = ?1 AND org_id = ?2"
+                               " AND state IN ('applied', 'refused')"
+                               " ORDER BY created DESC, id DESC LIMIT ?3)"
+                               " ORDER BY created, id",
+                               err);
+    if (!s)
+        return kz__code(err);
+    kz__bind_text(s, 1, case_id);
+    kz__bind_text(s, 2, org_id);
+    kz__bind_i64(s, 3, (int64_t)limit);
+    return kz__list_rows(st, s, a, sizeof **out, result_read, out, n,
+                         "reading case action results", err);
+}
+
+int kz_store_case_action_results_apply(kz_store *st, const char *case_id, const char *org_id,
+                                       const kz_case_action_result *v, size_t n, size_t *settled,
+                                       kz_err *err)
+{
+    *settled = 0;
+    if (!n)
+        return 0;
+    int r = kz_store_begin(st, err);
+    if (r)
+        return r;
+    sqlite3_stmt *s = kz__stmt(st,
+                               "UPDATE case_actions SET state = ?1, note = ?2 WHERE id = ?3"
+                               " AND case_id = ?4 AND org_id = ?5 AND state = 'outbox'",
+                               err);
+    if (!s)
+        r = kz__code(err);
+    for (size_t i = 0; !r && i < n; i++) {
+        kz__bind_text(s, 1, v[i].state);
+        kz__bind_text(s, 2, v[i].note);
+        kz__bind_text(s, 3, v[i].id);
+        kz__bind_text(s, 4, case_id);
+        kz__bind_text(s, 5, org_id);
+        int rc = kz__run(st, s);
+        if (rc)
+            r = kz__dberr(st, rc, err, "recording a case action result");
+        else
+            *settled += (size_t)sqlite3_changes(st->db);
+    }
+    if (r)
+        return kz__fail_txn(st, r);
+    return kz_store_commit(st, err);
+}
+
+static void action_row_read(kz_rd *r, void *out)
+{
+    kz_case_action_row *x = out;
+    kz__col_uuid(r, 0, x->id);
+    kz__col_uuid(r, 1, x->org_id);
+    x->body = kz__col_str(r, 2);
+    x->state = kz__col_str(r, 3);
+    x->note = kz__col_str(r, 4);
+    x->created = kz__col_i64(r, 5);
+}
+
+int kz_store_case_actions_list(kz_store *st, const char *case_id, const char *org_id,
+                               size_t limit, kz_arena *a, kz_case_action_row **out, size_t *n,
+                               kz_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *s = kz__stmt(st,
+                               "SELECT id, org_id, body, state, note, created FROM case_actions"
+                               " WHERE case_id = ?1 AND (?2 IS NULL OR org_id = ?2)"
+                               " ORDER BY created DESC, id DESC LIMIT ?3",
+                               err);
+    if (!s)
+        return kz__code(err);
+    kz__bind_text(s, 1, case_id);
+    kz__bind_text(s, 2, org_id);
+    kz__bind_i64(s, 3, (int64_t)limit);
+    return kz__list_rows(st, s, a, sizeof **out, action_row_read, out, n,
+                         "listing case actions", err);
 }

@@ -16,6 +16,8 @@
  *   (kz_store_org_placeholder_put) and stays an org of unknown home: its
  *   own node's objects are introduced or skipped as before, never refused
  *   as forgeries of a local org, and this node never signs for it.
+ * - the snapshot's "actions" settle this org's actions sent from here
+ *   (applied, or refused with the home node's reason).
  * Case envelopes are not kept: cases are never relayed.
  */
 #include "sync_int.h"
@@ -63,6 +65,12 @@ int kz__sync_apply_case(kz_store *st, const kz_node_identity *id, kz_sync_object
     bool changed = false;
     if (!r)
         r = kz_store_sync_case_put(st, s, &changed, err);
+    /* What the home node did with this org's actions, on those sent from
+     * here and still waiting (GET /cases/{id}/actions shows it). */
+    size_t settled = 0;
+    if (!r)
+        r = kz_store_case_action_results_apply(st, s->c.id, o->audience, s->results,
+                                               s->n_results, &settled, err);
     if (r)
         return r;
     if (changed)

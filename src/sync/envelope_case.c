@@ -79,7 +79,8 @@ json_t *kz__sync_json_case(const char *audience, const kz_case_snapshot *s)
     put(b, "view", json_string(s->summary ? "summary" : "full"), &bad);
     put(b, "case", case_json(&s->c, s->summary, &bad), &bad);
     json_t *parts = json_array(), *links = json_object(), *tasks = json_array(),
-           *obs = json_array(), *tl = json_array(), *tr = json_array(), *inj = json_array();
+           *obs = json_array(), *tl = json_array(), *tr = json_array(), *inj = json_array(),
+           *res = json_array();
     for (size_t i = 0; parts && i < s->c.n_participants; i++) {
         const kz_case_participant *p = &s->c.participants[i];
         json_t *o = json_object();
@@ -172,6 +173,17 @@ json_t *kz__sync_json_case(const char *audience, const kz_case_snapshot *s)
         }
         push(inj, o, &bad);
     }
+    for (size_t i = 0; res && i < s->n_results; i++) {
+        const kz_case_action_result *x = &s->results[i];
+        json_t *o = json_object();
+        if (o) {
+            put(o, "id", json_string(x->id), &bad);
+            put(o, "state", jstr(x->state), &bad);
+            put(o, "note", jstr(x->note), &bad);
+        }
+        push(res, o, &bad);
+    }
+    put(b, "actions", res, &bad);
     put(b, "participants", parts, &bad);
     put(b, "links", links, &bad);
     put(b, "tasks", tasks, &bad);
@@ -441,11 +453,30 @@ static int read_inject(kz_rd *r, const json_t *o, const char *case_id, kz_case_i
     return rc;
 }
 
+/* What became of one of the audience's actions (the home node's word). */
+static int read_result(kz_rd *r, const json_t *o, kz_case_action_result *x)
+{
+    static const char *const keys[] = {"id", "note", "state"};
+    char *state = NULL;
+    int rc = kz__sync_rd_keys(r, o, keys, KZ_ARRAY_LEN(keys), NULL);
+    if (!rc)
+        rc = kz__sync_rd_uuid(r, o, "id", 0, x->id);
+    if (!rc)
+        rc = kz__sync_rd_str(r, o, "state", 16, 0, &state);
+    if (!rc && strcmp(state, "applied") != 0 && strcmp(state, "refused") != 0)
+        rc = kz__sync_rd_fail(r, KZ_E_INVALID, "actions", "state must be applied or refused");
+    if (!rc)
+        x->state = !strcmp(state, "refused") ? "refused" : "applied";
+    if (!rc)
+        rc = kz__sync_rd_str(r, o, "note", 1024, KZ_RD_NULLABLE, &x->note);
+    return rc;
+}
+
 int kz__sync_read_case(kz_rd *r, const json_t *o, kz_sync_object *obj)
 {
-    static const char *const keys[] = {"audience", "case",     "injects",     "links",
-                                       "observables", "participants", "tasks", "timeline",
-                                       "transitions", "view"};
+    static const char *const keys[] = {"actions",     "audience",     "case",  "injects",
+                                       "links",       "observables", "participants", "tasks",
+                                       "timeline",    "transitions", "view"};
     kz_case_snapshot *s = &obj->case_snap;
     kz_case *c = &s->c;
     memset(s, 0, sizeof *s);
@@ -528,6 +559,16 @@ int kz__sync_read_case(kz_rd *r, const json_t *o, kz_sync_object *obj)
     arr = json_object_get(o, "injects");
     for (i = 0; i < n && v; i++)
         if ((rc = read_inject(r, json_array_get(arr, i), c->id, &s->injects[i])))
+            return rc;
+    if ((rc = rd_array(r, o, "actions", sizeof *s->results, &v, &n)))
+        return rc;
+    if (n > KZ_CASE_RESULTS_MAX)
+        return kz__sync_rd_fail(r, KZ_E_INVALID, "actions", "more than %d action results",
+                                KZ_CASE_RESULTS_MAX);
+    s->results = v, s->n_results = n;
+    arr = json_object_get(o, "actions");
+    for (i = 0; i < n && v; i++)
+        if ((rc = read_result(r, json_array_get(arr, i), &s->results[i])))
             return rc;
     /* A summary is what an invited org needs to decide: nothing more (not
      * the response times either, as the API's summary). */

@@ -470,15 +470,19 @@ static int feed_case(feed *f, const char *case_id)
     return r;
 }
 
-/* A participant's action, to the case's home node (feed_case.c). */
+/* A participant's action, to the case's home node; on the home node, an
+ * action refused here: its case again, with the reason (feed_case.c). */
 static int feed_case_action(feed *f, const char *action_id)
 {
     json_t *env = NULL;
-    int r = kz__sync_feed_case_action(f->st, f->id, f->peer, action_id, &env, f->err);
+    kz_uuid recut;
+    int r = kz__sync_feed_case_action(f->st, f->id, f->peer, action_id, &env, recut, f->err);
     if (!r && env)
         r = push_env(f, env);
     else
         json_decref(env);
+    if (!r && recut[0])
+        r = feed_case(f, recut);
     return r;
 }
 

@@ -17,7 +17,9 @@
  * for another org.
  *
  * Participants' actions go the other way (kz__sync_feed_case_action): to
- * the case's home node, directly.
+ * the case's home node, directly. What became of them comes back in the
+ * snapshot cut for the acting org (its "actions"): an applied action
+ * changed the case, a refused one sends the case again with the reason.
  */
 #include "sync_int.h"
 
@@ -72,6 +74,12 @@ static int cut(kz_store *st, const kz_acl_peer *ap, kz_case_action level, kz_cas
 {
     kz_case *c = &s->c;
     s->summary = level != KZ_CASE_VIEW;
+    /* What became of the org's own actions, in either view (an invited
+     * org's answer is one). */
+    int r = kz_store_case_action_results(st, c->id, ap->org_id, KZ_CASE_RESULTS_MAX, a,
+                                         &s->results, &s->n_results, err);
+    if (r)
+        return r;
     if (s->summary) {
         /* The summary: the case fields (no description) and the org's
          * own invitation, nothing of the others. */
@@ -90,7 +98,7 @@ static int cut(kz_store *st, const kz_acl_peer *ap, kz_case_action level, kz_cas
         c->acknowledged_at = c->contained_at = c->resolved_at = c->closed_at = 0;
         return 0;
     }
-    int r = kz_store_case_tasks(st, c->id, a, &s->tasks, &s->n_tasks, err);
+    r = kz_store_case_tasks(st, c->id, a, &s->tasks, &s->n_tasks, err);
     if (!r)
         r = kz_store_case_observables(st, c->id, a, &s->observables, &s->n_observables, err);
     if (!r)
@@ -190,15 +198,17 @@ int kz__sync_feed_case(kz_store *st, const kz_node_identity *id, const kz_peer *
 }
 
 int kz__sync_feed_case_action(kz_store *st, const kz_node_identity *id, const kz_peer *peer,
-                              const char *action_id, json_t **env, kz_err *err)
+                              const char *action_id, json_t **env, kz_uuid recut, kz_err *err)
 {
     *env = NULL;
+    recut[0] = '\0';
     kz_arena a;
     kz_arena_init(&a);
     char *body = NULL, *state = NULL;
     kz_err e = {0};
     int r = kz_store_case_action_get(st, action_id, &a, &body, &state, &e);
-    if (r == KZ_E_NOTFOUND || (!r && strcmp(state, "outbox") != 0)) {
+    bool refused = !r && !strcmp(state, "refused");
+    if (r == KZ_E_NOTFOUND || (!r && strcmp(state, "outbox") != 0 && !refused)) {
         kz_arena_free(&a);
         return 0;
     }
@@ -216,6 +226,13 @@ int kz__sync_feed_case_action(kz_store *st, const kz_node_identity *id, const kz
     if (r) {
         kz_arena_free(&a);
         return r;
+    }
+    if (refused) {
+        /* Received here and refused: the case goes again, with the
+         * reason, to the acting org's node (the caller cuts it). */
+        snprintf(recut, sizeof(kz_uuid), "%s", x.case_id);
+        kz_arena_free(&a);
+        return 0;
     }
     /* Only to the lead's own node (never through a hub), and only for an
      * org this node speaks for. */

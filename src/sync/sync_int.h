@@ -158,9 +158,11 @@ int kz__sync_feed_case(kz_store *st, const kz_node_identity *id, const kz_peer *
                        const kz_acl_peer *ap, const char *case_id, kz_arena *a, json_t **env,
                        bool *was_sent, kz_err *err);
 /* An outbox action goes to the peer that is the case's home (the lead
- * org's node), directly: never through a hub. */
+ * org's node), directly: never through a hub. An action received here and
+ * refused names its case in recut ("" otherwise): the caller sends that
+ * case again, so the acting org's node learns why. */
 int kz__sync_feed_case_action(kz_store *st, const kz_node_identity *id, const kz_peer *peer,
-                              const char *action_id, json_t **env, kz_err *err);
+                              const char *action_id, json_t **env, kz_uuid recut, kz_err *err);
 /* Applying (apply_case.c), inside the batch's transaction. *keep: keep
  * the envelope (never for cases: they are not relayed). */
 int kz__sync_apply_case(kz_store *st, const kz_node_identity *id, kz_sync_object *o,

@@ -491,6 +491,75 @@ static void test_participant_links_from_own_node(void **state)
     assert_true(has_entry(&A, CASE1, "linked an event"));
 }
 
+/* The state of action id in n's GET /cases/{case_id}/actions (for n's
+ * admin), its note into note; NULL when it is not listed. */
+static const char *action_state(kz_node *n, const char *case_id, const char *id, char *note,
+                                size_t note_n)
+{
+    static char state[16];
+    kz_resp r = kz_getf(n, n->admin_key, "/api/v1/cases/%s/actions", case_id);
+    KZ_EXPECT(r, 200);
+    const char *found = NULL;
+    size_t i;
+    json_t *x;
+    json_array_foreach(kz_resp_get(&r, "actions"), i, x) {
+        if (strcmp(json_string_value(json_object_get(x, "id")), id) != 0)
+            continue;
+        snprintf(state, sizeof state, "%s", json_string_value(json_object_get(x, "state")));
+        const char *nt = json_string_value(json_object_get(x, "note"));
+        snprintf(note, note_n, "%s", nt ? nt : "");
+        found = state;
+    }
+    kz_resp_free(&r);
+    return found;
+}
+
+/* What became of B's actions reaches B: one A refuses (a link to B's
+ * draft, which A does not hold) comes back refused with A's reason and
+ * changes nothing; an applied one says so. */
+static void test_action_results_reach_participant(void **state)
+{
+    (void)state;
+    char ev[40], path[160], body[160], refused_id[40], applied_id[40], note[256];
+    post_ok(&B, "/api/v1/events",
+            "{\"title\":\"draft on B\",\"tlp\":\"clear\",\"distribution\":\"all\"}", 201, ev);
+    snprintf(path, sizeof path, "/api/v1/cases/%s/links", CASE1);
+    snprintf(body, sizeof body, "{\"kind\":\"event\",\"id\":\"%s\"}", ev);
+    kz_resp r = kz_post(&B, path, B.admin_key, body);
+    KZ_EXPECT(r, 202);
+    snprintf(refused_id, sizeof refused_id, "%s", kz_resp_str(&r, "action_id"));
+    kz_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/cases/%s/timeline", CASE1);
+    r = kz_post(&B, path, B.admin_key, "{\"kind\":\"comment\",\"text\":\"results please\"}");
+    KZ_EXPECT(r, 202);
+    snprintf(applied_id, sizeof applied_id, "%s", kz_resp_str(&r, "action_id"));
+    kz_resp_free(&r);
+    const char *st = action_state(&B, CASE1, refused_id, note, sizeof note);
+    assert_non_null(st); /* listed at once, pending or already answered */
+    WAIT_UNTIL((st = action_state(&B, CASE1, refused_id, note, sizeof note)) &&
+                   !strcmp(st, "refused"),
+               20000);
+    assert_string_equal(action_state(&B, CASE1, refused_id, note, sizeof note), "refused");
+    assert_non_null(strstr(note, "no such object"));
+    WAIT_UNTIL((st = action_state(&B, CASE1, applied_id, note, sizeof note)) &&
+                   !strcmp(st, "applied"),
+               20000);
+    assert_string_equal(action_state(&B, CASE1, applied_id, note, sizeof note), "applied");
+    assert_string_equal(note, "");
+    /* nothing of the refused link on either node */
+    kz_arena a;
+    kz_arena_init(&a);
+    kz_case c;
+    assert_int_equal(case_on(&A, CASE1, &a, &c), 0);
+    assert_false(kz_strlist_has(&c.events, ev));
+    assert_int_equal(case_on(&B, CASE1, &a, &c), 0);
+    assert_false(kz_strlist_has(&c.events, ev));
+    kz_arena_free(&a);
+    /* the lead sees the actions received on its node, C sees none of B's */
+    assert_string_equal(action_state(&A, CASE1, refused_id, note, sizeof note), "refused");
+    assert_null(action_state(&C, CASE1, refused_id, note, sizeof note));
+}
+
 /* Lead-only operations on a copy: 409 naming the lead's node. */
 static void test_lead_only_on_copy(void **state)
 {
@@ -1147,6 +1216,7 @@ int main(void)
         cmocka_unit_test(test_strict_entries_stay_home),
         cmocka_unit_test(test_participant_works_from_own_node),
         cmocka_unit_test(test_participant_links_from_own_node),
+        cmocka_unit_test(test_action_results_reach_participant),
         cmocka_unit_test(test_lead_only_on_copy),
         cmocka_unit_test(test_cli_participant_work_is_sent),
         cmocka_unit_test(test_non_participants_never_receive),

@@ -96,6 +96,14 @@ static void fixture(kz_case_snapshot *s, kz_case_participant parts[2], kz_case_t
     entry->at = 1700000000000001;
     s->entries = entry;
     s->n_entries = 1;
+    /* what became of two of the audience's actions */
+    static kz_case_action_result results[2] = {
+        {.id = "4f000000-0000-4000-8000-0000000000b1", .state = "applied"},
+        {.id = "4f000000-0000-4000-8000-0000000000b2", .state = "refused",
+         .note = "link: no such object here"},
+    };
+    s->results = results;
+    s->n_results = 2;
 }
 
 static void test_case_round_trip_and_tamper(void **state)
@@ -125,6 +133,10 @@ static void test_case_round_trip_and_tamper(void **state)
     assert_int_equal(o.case_snap.n_tasks, 1);
     assert_int_equal(o.case_snap.c.n_participants, 2);
     assert_string_equal(o.case_snap.entries[0].text, "seen here too");
+    assert_int_equal(o.case_snap.n_results, 2);
+    assert_string_equal(o.case_snap.results[1].state, "refused");
+    assert_string_equal(o.case_snap.results[1].note, "link: no such object here");
+    assert_null(o.case_snap.results[0].note);
     /* The canonical bytes recomputed from what was read are the signed ones. */
     kz_buf c1, c2;
     kz_buf_init(&c1);
@@ -177,6 +189,7 @@ static void test_case_round_trip_and_tamper(void **state)
         {NULL, "tasks", json_object(), "tasks"},
         {NULL, "view", json_string("everything"), "view"},
         {NULL, "audience", json_string("not-a-uuid"), "audience"},
+        {NULL, "actions", json_object(), "actions"},
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         json_t *e2 = json_deep_copy(env);
@@ -189,6 +202,35 @@ static void test_case_round_trip_and_tamper(void **state)
             fail_msg("bad %zu: rc %d: %s", k, rc, e.msg);
         json_decref(e2);
     }
+    /* An action result: a state other than applied or refused, a note
+     * that is not text, more results than a snapshot carries. */
+    struct {
+        const char *key;
+        json_t *value;
+        const char *fragment;
+    } bad_result[] = {
+        {"state", json_string("maybe"), "applied or refused"},
+        {"note", json_integer(1), "note"},
+        {"id", json_string("not-a-uuid"), "id"},
+    };
+    for (size_t k = 0; k < sizeof bad_result / sizeof bad_result[0]; k++) {
+        json_t *e3 = json_deep_copy(env);
+        json_t *r0 = json_array_get(json_object_get(json_object_get(e3, "body"), "actions"), 0);
+        json_object_set_new(r0, bad_result[k].key, bad_result[k].value);
+        kz_err e = {0};
+        int rc = kz_sync_envelope_open(e3, trust, &t, &a, &o, &e);
+        if (rc != KZ_E_INVALID || !strstr(e.msg, bad_result[k].fragment))
+            fail_msg("bad result %zu: rc %d: %s", k, rc, e.msg);
+        json_decref(e3);
+    }
+    json_t *e4 = json_deep_copy(env);
+    json_t *many = json_object_get(json_object_get(e4, "body"), "actions");
+    while (json_array_size(many) <= KZ_CASE_RESULTS_MAX)
+        json_array_append(many, json_array_get(many, 0));
+    memset(&err, 0, sizeof err);
+    assert_int_equal(kz_sync_envelope_open(e4, trust, &t, &a, &o, &err), KZ_E_INVALID);
+    assert_non_null(strstr(err.msg, "more than"));
+    json_decref(e4);
     json_t *e2 = json_deep_copy(env);
     json_t *p0 = json_array_get(json_object_get(json_object_get(e2, "body"), "participants"), 0);
     json_object_set_new(p0, "org_id", json_string(LEAD));
