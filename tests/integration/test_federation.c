@@ -12,7 +12,6 @@
  * community "c-jp" holds HUB and JP, sharing group "sg-th" holds HUB and TH.
  */
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kz_node.h"
+#include "kz_fed.h"
 #include "store/store.h"
 #include "sync/sync.h"
 
@@ -38,72 +37,11 @@ static char SG_TH[40];
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* Runs `kizuna ARGS... --db <n's database>`; args end with NULL. */
-static int cliv(const kz_node *n, char *out, size_t outn, ...)
-{
-    const char *args[24];
-    size_t k = 0;
-    va_list ap;
-    va_start(ap, outn);
-    const char *a;
-    while ((a = va_arg(ap, const char *)) && k < 20)
-        args[k++] = a;
-    va_end(ap);
-    args[k++] = "--db";
-    args[k++] = n->db;
-    args[k] = NULL;
-    char buf[4096];
-    return kz_node_run(args, out ? out : buf, out ? outn : sizeof buf);
-}
-#define CLI(n, out, outn, ...) cliv((n), (out), (outn), __VA_ARGS__, (const char *)NULL)
-
-static void node_key(kz_node *n, char pk[65])
-{
-    kz_resp r = kz_get(n, "/api/v1/me", n->admin_key);
-    KZ_EXPECT(r, 200);
-    snprintf(n->admin_org, sizeof n->admin_org, "%s", kz_resp_str(&r, "org.id"));
-    kz_resp_free(&r);
-    r = kz_get(n, "/api/v1/sync/node", NULL);
-    KZ_EXPECT(r, 200);
-    assert_non_null(kz_resp_str(&r, "public_key"));
-    snprintf(pk, 65, "%s", kz_resp_str(&r, "public_key"));
-    assert_non_null(strstr(kz_resp_str(&r, "node_id"), n->admin_org));
-    kz_resp_free(&r);
-}
-
-/* `kizuna peer add` on `on` for `peer`; the peer's org is fetched and
- * checked against the key. */
-static void peer_add(kz_node *on, const char *name, kz_node *peer, const char *pk)
-{
-    char out[512];
-    int rc = CLI(on, out, sizeof out, "peer", "add", name, peer->base, "--public-key", pk, "--interval", "0");
-    assert_int_equal(rc, 0);
-    assert_non_null(strstr(out, peer->admin_org));
-}
-
 /* A sync user of org_id on n, and its key written to a file for set-key. */
 static void sync_key(kz_node *n, const char *org_id, const char *email, char key[64])
 {
     char uid[40];
     kz_make_user(n, n->admin_key, org_id, email, "sync", uid, key);
-}
-
-static void set_key(kz_node *on, const char *peer, const char *key)
-{
-    char path[600];
-    snprintf(path, sizeof path, "%s/%s.key", on->dir, peer);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fprintf(f, "%s\n", key);
-    fclose(f);
-    assert_int_equal(CLI(on, NULL, 0, "peer", "set-key", peer, "--api-key-file", path),
-                     0);
 }
 
 static void make_event(kz_node *n, const char *body, bool publish, char id[40])
@@ -151,7 +89,7 @@ static bool wait_event(kz_node *n, const char *id, bool want, long timeout_ms)
     for (long t = 0; t < timeout_ms; t += 50) {
         if (has_event(n, id) == want)
             return true;
-        sleep_ms(50);
+        kz_sleep_ms(50);
     }
     return has_event(n, id) == want;
 }
@@ -177,27 +115,27 @@ static int setup(void **state)
         kz_node_init(&TH, "ThaiCERT-like", "TH") || kz_node_start(&TH, NULL) ||
         kz_node_init(&OFF, "Offline-CERT", "VN") || kz_node_start(&OFF, NULL))
         return -1;
-    node_key(&HUB, HUB_PK);
-    node_key(&JP, JP_PK);
-    node_key(&TH, TH_PK);
-    node_key(&OFF, OFF_PK);
-    peer_add(&HUB, "jp", &JP, JP_PK);
-    peer_add(&HUB, "th", &TH, TH_PK);
-    peer_add(&JP, "hub", &HUB, HUB_PK);
-    peer_add(&TH, "hub", &HUB, HUB_PK);
+    kz_fed_node_key(&HUB, HUB_PK, NULL, 0);
+    kz_fed_node_key(&JP, JP_PK, NULL, 0);
+    kz_fed_node_key(&TH, TH_PK, NULL, 0);
+    kz_fed_node_key(&OFF, OFF_PK, NULL, 0);
+    kz_fed_peer_add(&HUB, "jp", &JP, JP_PK);
+    kz_fed_peer_add(&HUB, "th", &TH, TH_PK);
+    kz_fed_peer_add(&JP, "hub", &HUB, HUB_PK);
+    kz_fed_peer_add(&TH, "hub", &HUB, HUB_PK);
     /* The hub relays JP's and TH's events to each other, so both mark it a
      * relay: without that they would trust no key but the hub's own. */
-    if (CLI(&JP, NULL, 0, "peer", "set", "hub", "--relay", "on") != 0 ||
-        CLI(&TH, NULL, 0, "peer", "set", "hub", "--relay", "on") != 0)
+    if (KZ_CLI(&JP, NULL, 0, "peer", "set", "hub", "--relay", "on") != 0 ||
+        KZ_CLI(&TH, NULL, 0, "peer", "set", "hub", "--relay", "on") != 0)
         return -1;
     sync_key(&HUB, JP.admin_org, "sync-jp@hub", JP_AT_HUB);
     sync_key(&HUB, TH.admin_org, "sync-th@hub", TH_AT_HUB);
     sync_key(&JP, HUB.admin_org, "sync-hub@jp", HUB_AT_JP);
     sync_key(&TH, HUB.admin_org, "sync-hub@th", HUB_AT_TH);
-    set_key(&HUB, "jp", HUB_AT_JP);
-    set_key(&HUB, "th", HUB_AT_TH);
-    set_key(&JP, "hub", JP_AT_HUB);
-    set_key(&TH, "hub", TH_AT_HUB);
+    kz_fed_set_key(&HUB, "jp", HUB_AT_JP);
+    kz_fed_set_key(&HUB, "th", HUB_AT_TH);
+    kz_fed_set_key(&JP, "hub", JP_AT_HUB);
+    kz_fed_set_key(&TH, "hub", TH_AT_HUB);
 
     char body[512];
     snprintf(body, sizeof body, "{\"name\":\"c-jp\",\"member_orgs\":[\"%s\",\"%s\"]}",
@@ -278,8 +216,8 @@ static void test_matrix(void **state)
     assert_true(wait_event(&JP, E_CLEAR_ALL, true, 15000));
     assert_true(wait_event(&TH, E_CLEAR_ALL, true, 15000));
     /* and a pull from each side, so nothing is merely in flight */
-    assert_int_equal(CLI(&JP, NULL, 0, "sync", "now", "hub"), 0);
-    assert_int_equal(CLI(&TH, NULL, 0, "sync", "now", "hub"), 0);
+    assert_int_equal(KZ_CLI(&JP, NULL, 0, "sync", "now", "hub"), 0);
+    assert_int_equal(KZ_CLI(&TH, NULL, 0, "sync", "now", "hub"), 0);
 
     struct {
         const char *id, *what;
@@ -399,7 +337,7 @@ static void test_tampered_refused(void **state)
     /* A change JP has not seen yet, so a refused batch visibly stores
      * nothing: the hub stops pushing to JP (JP may still pull). */
     char b[512];
-    assert_int_equal(CLI(&HUB, NULL, 0, "peer", "set", "jp", "--direction", "pull"), 0);
+    assert_int_equal(KZ_CLI(&HUB, NULL, 0, "peer", "set", "jp", "--direction", "pull"), 0);
     ev_json(b, sizeof b, "to be tampered", "clear", "all", NULL, 30);
     make_event(&HUB, b, true, E_TAMPER);
     json_t *batch = hub_page_for_jp();
@@ -430,7 +368,7 @@ static void test_tampered_refused(void **state)
     assert_false(has_event(&JP, E_TAMPER));
     json_decref(batch);
     /* the real thing goes through */
-    assert_int_equal(CLI(&HUB, NULL, 0, "peer", "set", "jp", "--direction", "both"), 0);
+    assert_int_equal(KZ_CLI(&HUB, NULL, 0, "peer", "set", "jp", "--direction", "both"), 0);
     assert_true(wait_event(&JP, E_TAMPER, true, 15000));
 }
 
@@ -512,7 +450,7 @@ static void test_proposals(void **state)
         n = json_array_size(json_object_get(r.json, "proposals"));
         kz_resp_free(&r);
         if (!n)
-            sleep_ms(50);
+            kz_sleep_ms(50);
     }
     assert_int_equal(n, 1);
     char act[300];
@@ -532,7 +470,7 @@ static void test_proposals(void **state)
     for (int t = 0; t < 300 && after == before; t++) {
         after = indicators_on(&JP, E_CLEAR_ALL);
         if (after == before)
-            sleep_ms(50);
+            kz_sleep_ms(50);
     }
     assert_int_equal(after, before + 1);
 }
@@ -553,7 +491,7 @@ static void test_deletions_travel(void **state)
     KZ_EXPECT(r, 204);
     kz_resp_free(&r);
     for (int t = 0; t < 300 && indicators_on(&JP, E_GREEN_COMM) != 1; t++)
-        sleep_ms(50);
+        kz_sleep_ms(50);
     assert_int_equal(indicators_on(&JP, E_GREEN_COMM), 1);
     kz_arena_free(&a);
 
@@ -615,7 +553,7 @@ static void test_sigkill_resumes(void **state)
         for (int e = 0; e < N_EV && !some; e++)
             some = has_event(&TH, ids[e]);
         if (!some)
-            sleep_ms(10);
+            kz_sleep_ms(10);
     }
     assert_true(some);
     kz_node_signal(&TH, SIGKILL);
@@ -640,8 +578,8 @@ static void test_sigkill_pull_resumes(void **state)
     (void)state;
     enum { N_EV = 12, N_IND = 300 };
     static char ids[N_EV][40];
-    assert_int_equal(CLI(&HUB, NULL, 0, "peer", "set", "th", "--direction", "pull"), 0);
-    assert_int_equal(CLI(&TH, NULL, 0, "peer", "set", "hub", "--direction", "pull"), 0);
+    assert_int_equal(KZ_CLI(&HUB, NULL, 0, "peer", "set", "th", "--direction", "pull"), 0);
+    assert_int_equal(KZ_CLI(&TH, NULL, 0, "peer", "set", "hub", "--direction", "pull"), 0);
     kz_buf b;
     kz_buf_init(&b);
     for (int e = 0; e < N_EV; e++) {
@@ -669,7 +607,7 @@ static void test_sigkill_pull_resumes(void **state)
         for (int e = 0; e < N_EV && !some; e++)
             some = has_event(&TH, ids[e]);
         if (!some)
-            sleep_ms(5);
+            kz_sleep_ms(5);
     }
     kill(pid, SIGKILL);
     int status = 0;
@@ -680,7 +618,7 @@ static void test_sigkill_pull_resumes(void **state)
     fprintf(stderr, "sigkill pull: %zu of %d events were on TH when the pull was killed%s\n", got,
             N_EV, WIFSIGNALED(status) ? "" : " (it had finished)");
     char out[1024];
-    assert_int_equal(CLI(&TH, out, sizeof out, "sync", "now", "hub", "--pull"), 0);
+    assert_int_equal(KZ_CLI(&TH, out, sizeof out, "sync", "now", "hub", "--pull"), 0);
     for (int e = 0; e < N_EV; e++)
         assert_int_equal(indicators_on(&TH, ids[e]), N_IND);
     /* the rerun applied only what the killed run had not: nothing twice */
@@ -688,8 +626,8 @@ static void test_sigkill_pull_resumes(void **state)
     snprintf(want, sizeof want, "applied %zu event(s)", (size_t)N_EV - got);
     if (!strstr(out, want))
         fail_msg("rerun: '%s', want '%s'", out, want);
-    assert_int_equal(CLI(&HUB, NULL, 0, "peer", "set", "th", "--direction", "both"), 0);
-    assert_int_equal(CLI(&TH, NULL, 0, "peer", "set", "hub", "--direction", "both"), 0);
+    assert_int_equal(KZ_CLI(&HUB, NULL, 0, "peer", "set", "th", "--direction", "both"), 0);
+    assert_int_equal(KZ_CLI(&TH, NULL, 0, "peer", "set", "hub", "--direction", "both"), 0);
 }
 
 /* ---- pull on a schedule ------------------------------------------------------ */
@@ -698,8 +636,8 @@ static void test_scheduled_pull(void **state)
 {
     (void)state;
     /* The hub stops pushing to TH; TH pulls the hub every second instead. */
-    assert_int_equal(CLI(&HUB, NULL, 0, "peer", "set", "th", "--direction", "pull"), 0);
-    assert_int_equal(CLI(&TH, NULL, 0, "peer", "set", "hub", "--direction", "pull", "--interval", "1"),
+    assert_int_equal(KZ_CLI(&HUB, NULL, 0, "peer", "set", "th", "--direction", "pull"), 0);
+    assert_int_equal(KZ_CLI(&TH, NULL, 0, "peer", "set", "hub", "--direction", "pull", "--interval", "1"),
                      0);
     char b[512], ev[40];
     ev_json(b, sizeof b, "pulled on schedule", "clear", "all", NULL, 50);
@@ -707,15 +645,15 @@ static void test_scheduled_pull(void **state)
     assert_true(wait_event(&TH, ev, true, 15000));
     /* the cursor TH saved is where the hub's feed stands */
     char list[4096];
-    assert_int_equal(CLI(&TH, list, sizeof list, "peer", "list", "--json"), 0);
+    assert_int_equal(KZ_CLI(&TH, list, sizeof list, "peer", "list", "--json"), 0);
     json_t *j = json_loads(list, 0, NULL);
     assert_non_null(j);
     assert_true(json_integer_value(json_object_get(json_array_get(j, 0), "pulled_cursor")) > 0);
     assert_true(json_is_null(json_object_get(json_array_get(j, 0), "last_error")) ||
                 !json_object_get(json_array_get(j, 0), "last_error"));
     json_decref(j);
-    assert_int_equal(CLI(&HUB, NULL, 0, "peer", "set", "th", "--direction", "both"), 0);
-    assert_int_equal(CLI(&TH, NULL, 0, "peer", "set", "hub", "--direction", "both", "--interval", "0"),
+    assert_int_equal(KZ_CLI(&HUB, NULL, 0, "peer", "set", "th", "--direction", "both"), 0);
+    assert_int_equal(KZ_CLI(&TH, NULL, 0, "peer", "set", "hub", "--direction", "both", "--interval", "0"),
                      0);
 }
 
@@ -838,11 +776,11 @@ static void test_tls_peer(void **state)
 
     char out[1024];
     /* the certificate is nobody's: refused */
-    assert_int_equal(CLI(&JP, out, sizeof out, "peer", "add", "tls", url, "--public-key", tls_pk),
+    assert_int_equal(KZ_CLI(&JP, out, sizeof out, "peer", "add", "tls", url, "--public-key", tls_pk),
                      1);
     /* trusted through KIZUNA_CA_FILE: added, its org fetched over HTTPS */
     setenv("KIZUNA_CA_FILE", cert, 1);
-    int rc = CLI(&JP, out, sizeof out, "peer", "add", "tls", url, "--public-key", tls_pk);
+    int rc = KZ_CLI(&JP, out, sizeof out, "peer", "add", "tls", url, "--public-key", tls_pk);
     unsetenv("KIZUNA_CA_FILE");
     kill(pid, SIGTERM);
     int status = 0;
@@ -850,7 +788,7 @@ static void test_tls_peer(void **state)
     close(pfd[0]);
     assert_int_equal(rc, 0);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    assert_int_equal(CLI(&JP, out, sizeof out, "peer", "remove", "tls"), 0);
+    assert_int_equal(KZ_CLI(&JP, out, sizeof out, "peer", "remove", "tls"), 0);
     /* half a TLS configuration is refused */
     const char *half[] = {"serve", "--db", T.db, "--listen", "127.0.0.1:0", "--tls-cert", cert,
                           NULL};
@@ -866,11 +804,11 @@ static void test_node_trust(void **state)
 {
     (void)state;
     char out[8192];
-    assert_int_equal(CLI(&JP, out, sizeof out, "node", "trust", "not-a-uuid", TH_PK), 2);
-    assert_int_equal(CLI(&JP, out, sizeof out, "node", "trust", TH.admin_org, "abcd"), 2);
+    assert_int_equal(KZ_CLI(&JP, out, sizeof out, "node", "trust", "not-a-uuid", TH_PK), 2);
+    assert_int_equal(KZ_CLI(&JP, out, sizeof out, "node", "trust", TH.admin_org, "abcd"), 2);
     /* this node's own org: refused (the message goes to stderr) */
-    assert_int_equal(CLI(&JP, out, sizeof out, "node", "trust", JP.admin_org, TH_PK), 1);
-    assert_int_equal(CLI(&JP, out, sizeof out, "node", "trust", TH.admin_org, TH_PK), 0);
+    assert_int_equal(KZ_CLI(&JP, out, sizeof out, "node", "trust", JP.admin_org, TH_PK), 1);
+    assert_int_equal(KZ_CLI(&JP, out, sizeof out, "node", "trust", TH.admin_org, TH_PK), 0);
     kz_store *st = NULL;
     kz_err err = {0};
     assert_int_equal(kz_store_open(JP.db, &st, &err), 0);
@@ -879,9 +817,9 @@ static void test_node_trust(void **state)
     assert_int_equal(kz_store_org_key_get(st, TH.admin_org, key, NULL, NULL, &err), 0);
     assert_memory_equal(key, want, 32);
     kz_store_close(st);
-    assert_int_equal(CLI(&JP, out, sizeof out, "peer", "list", "--json"), 0);
+    assert_int_equal(KZ_CLI(&JP, out, sizeof out, "peer", "list", "--json"), 0);
     assert_non_null(strstr(out, "\"relay\": true"));
-    assert_int_equal(CLI(&JP, out, sizeof out, "peer", "set", "hub", "--relay", "maybe"), 2);
+    assert_int_equal(KZ_CLI(&JP, out, sizeof out, "peer", "set", "hub", "--relay", "maybe"), 2);
 }
 
 static void test_peer_add_refuses(void **state)
@@ -889,32 +827,32 @@ static void test_peer_add_refuses(void **state)
     (void)state;
     char out[512];
     /* wrong key: the node answers another one */
-    assert_int_equal(CLI(&JP, out, sizeof out, "peer", "add", "th", TH.base, "--public-key", HUB_PK),
+    assert_int_equal(KZ_CLI(&JP, out, sizeof out, "peer", "add", "th", TH.base, "--public-key", HUB_PK),
                      1);
     /* plain http to a non-loopback address */
-    assert_int_equal(CLI(&JP, out, sizeof out, "peer", "add", "x", "http://192.0.2.1:8080", "--public-key", TH_PK),
+    assert_int_equal(KZ_CLI(&JP, out, sizeof out, "peer", "add", "x", "http://192.0.2.1:8080", "--public-key", TH_PK),
                      2);
     /* a node is not its own peer */
-    assert_int_equal(CLI(&JP, out, sizeof out, "peer", "add", "self", JP.base, "--public-key", JP_PK),
+    assert_int_equal(KZ_CLI(&JP, out, sizeof out, "peer", "add", "self", JP.base, "--public-key", JP_PK),
                      1);
     /* a name that only looks like loopback */
-    assert_int_equal(CLI(&JP, out, sizeof out, "peer", "add", "x", "http://127.evil.example:8080",
+    assert_int_equal(KZ_CLI(&JP, out, sizeof out, "peer", "add", "x", "http://127.evil.example:8080",
                          "--public-key", TH_PK),
                      2);
     /* a key that is not 64 hex characters */
-    assert_int_equal(CLI(&JP, out, sizeof out, "peer", "add", "x", TH.base, "--public-key", "abcd"),
+    assert_int_equal(KZ_CLI(&JP, out, sizeof out, "peer", "add", "x", TH.base, "--public-key", "abcd"),
                      2);
     /* a non-sync key gets 403 on the feed */
     kz_resp r = kz_get(&HUB, "/api/v1/sync/changes?cursor=0", HUB.admin_key);
     KZ_EXPECT_ERR(r, 403, "forbidden", "*");
     kz_resp_free(&r);
     /* a paused peer is refused until resumed */
-    assert_int_equal(CLI(&HUB, NULL, 0, "peer", "pause", "jp"), 0);
+    assert_int_equal(KZ_CLI(&HUB, NULL, 0, "peer", "pause", "jp"), 0);
     r = kz_get(&HUB, "/api/v1/sync/changes?cursor=0&limit=1", JP_AT_HUB);
     KZ_EXPECT_ERR(r, 403, "forbidden", "*");
     assert_non_null(strstr(kz_resp_str(&r, "error.message"), "paused"));
     kz_resp_free(&r);
-    assert_int_equal(CLI(&HUB, NULL, 0, "peer", "resume", "jp"), 0);
+    assert_int_equal(KZ_CLI(&HUB, NULL, 0, "peer", "resume", "jp"), 0);
     r = kz_get(&HUB, "/api/v1/sync/changes?cursor=0&limit=1", JP_AT_HUB);
     KZ_EXPECT(r, 200);
     kz_resp_free(&r);
@@ -928,7 +866,7 @@ static void test_peer_add_refuses(void **state)
                         "--tlp-ceiling", "green", "--db", JP.db, NULL};
     assert_int_equal(kz_node_run(fa, out, sizeof out), 0);
     char jl[4096];
-    assert_int_equal(CLI(&JP, jl, sizeof jl, "peer", "list", "--json"), 0);
+    assert_int_equal(KZ_CLI(&JP, jl, sizeof jl, "peer", "list", "--json"), 0);
     json_t *pl = json_loads(jl, 0, NULL);
     json_t *fp = NULL;
     size_t k;
@@ -945,15 +883,15 @@ static void test_peer_add_refuses(void **state)
                         "ipv4");
     assert_int_equal(json_integer_value(json_object_get(fp, "interval")), 0);
     json_decref(pl);
-    assert_int_equal(CLI(&JP, out, sizeof out, "peer", "remove", "filtered"), 0);
-    assert_int_equal(CLI(&JP, out, sizeof out, "peer", "remove", "filtered"), 1);
+    assert_int_equal(KZ_CLI(&JP, out, sizeof out, "peer", "remove", "filtered"), 0);
+    assert_int_equal(KZ_CLI(&JP, out, sizeof out, "peer", "remove", "filtered"), 1);
     /* a type that is none */
     const char *fb[] = {"peer", "add", "bad", "offline", "--public-key", OFF_PK, "--org",
                         HUB.admin_org, "--type", "no-such-type", "--db", JP.db, NULL};
     assert_int_equal(kz_node_run(fb, out, sizeof out), 2);
     /* peer list never prints API keys */
     char list[4096];
-    assert_int_equal(CLI(&HUB, list, sizeof list, "peer", "list", "--json"),
+    assert_int_equal(KZ_CLI(&HUB, list, sizeof list, "peer", "list", "--json"),
                      0);
     assert_null(strstr(list, HUB_AT_JP));
     assert_non_null(strstr(list, "\"name\": \"jp\""));

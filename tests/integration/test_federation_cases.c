@@ -12,13 +12,12 @@
  * server) as well as through its API: the question is what crossed the
  * border, not only what a user there may read.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "kz_node.h"
+#include "kz_fed.h"
 #include "store/store.h"
 #include "sync/sync.h"
 
@@ -31,98 +30,25 @@ static char CASE1[40], CASE2[40], CASE_RED[40], TASK_B[40], TASK_C[40];
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* Polls cond every 100 ms for up to ms milliseconds. */
-#define WAIT_UNTIL(cond, ms)                                                                       \
-    do {                                                                                           \
-        for (long t_ = 0; !(cond) && t_ < (ms); t_ += 100)                                         \
-            sleep_ms(100);                                                                         \
-    } while (0)
-
-static int cliv(const kz_node *n, char *out, size_t outn, ...)
-{
-    const char *args[24];
-    size_t k = 0;
-    va_list ap;
-    va_start(ap, outn);
-    const char *a;
-    while ((a = va_arg(ap, const char *)) && k < 20)
-        args[k++] = a;
-    va_end(ap);
-    args[k++] = "--db";
-    args[k++] = n->db;
-    args[k] = NULL;
-    char buf[4096];
-    return kz_node_run_all(args, out ? out : buf, out ? outn : sizeof buf);
-}
-#define CLI(n, out, outn, ...) cliv((n), (out), (outn), __VA_ARGS__, (const char *)NULL)
-
-static void node_key(kz_node *n, char pk[65], char *node_id, size_t idn)
-{
-    kz_resp r = kz_get(n, "/api/v1/me", n->admin_key);
-    KZ_EXPECT(r, 200);
-    snprintf(n->admin_org, sizeof n->admin_org, "%s", kz_resp_str(&r, "org.id"));
-    kz_resp_free(&r);
-    r = kz_get(n, "/api/v1/sync/node", NULL);
-    KZ_EXPECT(r, 200);
-    snprintf(pk, 65, "%s", kz_resp_str(&r, "public_key"));
-    if (node_id)
-        snprintf(node_id, idn, "%s", kz_resp_str(&r, "node_id"));
-    kz_resp_free(&r);
-}
-
-static void peer_add(kz_node *on, const char *name, kz_node *peer, const char *pk)
-{
-    char out[512];
-    assert_int_equal(CLI(on, out, sizeof out, "peer", "add", name, peer->base, "--public-key", pk,
-                         "--interval", "0"),
-                     0);
-}
-
-static void set_key(kz_node *on, const char *peer, const char *key)
-{
-    char path[600];
-    snprintf(path, sizeof path, "%s/%s.key", on->dir, peer);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fprintf(f, "%s\n", key);
-    fclose(f);
-    assert_int_equal(CLI(on, NULL, 0, "peer", "set-key", peer, "--api-key-file", path), 0);
-}
-
 /* on <-> peer, both directions, with sync accounts each way. */
 static void pair(kz_node *on, const char *peer_name, kz_node *peer, const char *peer_pk,
                  const char *on_name, const char *on_pk, char peer_at_on[64], char on_at_peer[64])
 {
-    peer_add(on, peer_name, peer, peer_pk);
-    peer_add(peer, on_name, on, on_pk);
+    kz_fed_peer_add(on, peer_name, peer, peer_pk);
+    kz_fed_peer_add(peer, on_name, on, on_pk);
     char uid[40], email[64];
     snprintf(email, sizeof email, "sync-%s@%s", peer_name, on_name);
     kz_make_user(on, on->admin_key, peer->admin_org, email, "sync", uid, peer_at_on);
     snprintf(email, sizeof email, "sync-%s@%s", on_name, peer_name);
     kz_make_user(peer, peer->admin_key, on->admin_org, email, "sync", uid, on_at_peer);
-    set_key(on, peer_name, on_at_peer);
-    set_key(peer, on_name, peer_at_on);
-}
-
-static kz_store *open_db(kz_node *n)
-{
-    kz_store *st = NULL;
-    kz_err err = {0};
-    if (kz_store_open(n->db, &st, &err) != 0)
-        fail_msg("open %s: %s", n->db, err.msg);
-    return st;
+    kz_fed_set_key(on, peer_name, on_at_peer);
+    kz_fed_set_key(peer, on_name, peer_at_on);
 }
 
 /* The case as stored on n; KZ_E_NOTFOUND when n does not hold it. */
 static int case_on(kz_node *n, const char *id, kz_arena *a, kz_case *c)
 {
-    kz_store *st = open_db(n);
+    kz_store *st = kz_fed_open_db(n);
     kz_err err = {0};
     int rc = kz_store_case_get(st, id, a, c, &err);
     kz_store_close(st);
@@ -156,7 +82,7 @@ static int part_state(kz_node *n, const char *id, const char *org)
 
 static bool has_entry(kz_node *n, const char *id, const char *fragment)
 {
-    kz_store *st = open_db(n);
+    kz_store *st = kz_fed_open_db(n);
     kz_arena a;
     kz_arena_init(&a);
     kz_case_entry *v = NULL;
@@ -173,7 +99,7 @@ static bool has_entry(kz_node *n, const char *id, const char *fragment)
 
 static int task_status_on(kz_node *n, const char *id, const char *task)
 {
-    kz_store *st = open_db(n);
+    kz_store *st = kz_fed_open_db(n);
     kz_arena a;
     kz_arena_init(&a);
     kz_case_task t;
@@ -205,16 +131,16 @@ static int setup(void **state)
         kz_node_init(&H, "HUB-H", "AU") || kz_node_start(&H, NULL) ||
         kz_node_init(&D, "CERT-D", "VN") || kz_node_start(&D, NULL))
         return -1;
-    node_key(&A, A_PK, A_NODE_ID, sizeof A_NODE_ID);
-    node_key(&B, B_PK, NULL, 0);
-    node_key(&C, C_PK, NULL, 0);
-    node_key(&H, H_PK, NULL, 0);
-    node_key(&D, D_PK, NULL, 0);
+    kz_fed_node_key(&A, A_PK, A_NODE_ID, sizeof A_NODE_ID);
+    kz_fed_node_key(&B, B_PK, NULL, 0);
+    kz_fed_node_key(&C, C_PK, NULL, 0);
+    kz_fed_node_key(&H, H_PK, NULL, 0);
+    kz_fed_node_key(&D, D_PK, NULL, 0);
     pair(&A, "b", &B, B_PK, "a", A_PK, B_AT_A, A_AT_B);
     pair(&A, "c", &C, C_PK, "a", A_PK, C_AT_A, A_AT_C);
     pair(&A, "h", &H, H_PK, "a", A_PK, H_AT_A, A_AT_H);
     /* H relays for its peers, as a hub would: it still must not get cases. */
-    if (CLI(&A, NULL, 0, "peer", "set", "h", "--relay", "on") != 0)
+    if (KZ_CLI(&A, NULL, 0, "peer", "set", "h", "--relay", "on") != 0)
         return -1;
     return 0;
 }
@@ -275,7 +201,7 @@ static void test_invited_gets_summary(void **state)
     invite(CASE2, B.admin_org);
     invite(CASE1, B.admin_org);
     invite(CASE1, C.admin_org);
-    WAIT_UNTIL(has_case(&B, CASE1) && has_case(&C, CASE1) && has_case(&B, CASE2), 20000);
+    KZ_WAIT_UNTIL(has_case(&B, CASE1) && has_case(&C, CASE1) && has_case(&B, CASE2), 20000);
     assert_true(has_case(&B, CASE1));
     assert_true(has_case(&C, CASE1));
 
@@ -294,7 +220,7 @@ static void test_invited_gets_summary(void **state)
 
     /* noted in B's change log as a case change, as a local write is: the
      * stream and webhooks there hear of it the same way */
-    kz_store *st = open_db(&B);
+    kz_store *st = kz_fed_open_db(&B);
     kz_arena_init(&a);
     kz_change *ch = NULL;
     size_t nch = 0;
@@ -325,10 +251,10 @@ static void test_accept_from_own_node(void **state)
     assert_non_null(strstr(kz_resp_str(&r, "message"), "lead's node"));
     kz_resp_free(&r);
 
-    WAIT_UNTIL(part_state(&A, CASE1, B.admin_org) == KZ_PART_ACCEPTED, 20000);
+    KZ_WAIT_UNTIL(part_state(&A, CASE1, B.admin_org) == KZ_PART_ACCEPTED, 20000);
     assert_int_equal(part_state(&A, CASE1, B.admin_org), KZ_PART_ACCEPTED);
     assert_true(has_entry(&A, CASE1, "accepted the invitation"));
-    WAIT_UNTIL(part_state(&B, CASE1, B.admin_org) == KZ_PART_ACCEPTED, 20000);
+    KZ_WAIT_UNTIL(part_state(&B, CASE1, B.admin_org) == KZ_PART_ACCEPTED, 20000);
     kz_arena a;
     kz_arena_init(&a);
     kz_case c;
@@ -364,7 +290,7 @@ static void test_strict_entries_stay_home(void **state)
             "{\"kind\":\"comment\",\"text\":\"lead strict secret\",\"tlp\":\"amber+strict\"}", 201,
             NULL);
     post_ok(&A, path, "{\"kind\":\"comment\",\"text\":\"lead marker\"}", 201, NULL);
-    WAIT_UNTIL(has_entry(&B, CASE1, "lead marker"), 20000);
+    KZ_WAIT_UNTIL(has_entry(&B, CASE1, "lead marker"), 20000);
     assert_true(has_entry(&B, CASE1, "lead marker"));
     assert_true(has_entry(&A, CASE1, "lead red secret"));
     assert_false(has_entry(&B, CASE1, "lead red secret"));
@@ -405,7 +331,7 @@ static void test_participant_works_from_own_node(void **state)
     KZ_EXPECT(r, 422);
     kz_resp_free(&r);
 
-    WAIT_UNTIL(has_entry(&A, CASE1, "b saw it too") &&
+    KZ_WAIT_UNTIL(has_entry(&A, CASE1, "b saw it too") &&
                    task_status_on(&A, CASE1, TASK_B) == KZ_TASK_DONE,
                20000);
     assert_true(has_entry(&A, CASE1, "b saw it too"));
@@ -426,7 +352,7 @@ static void test_participant_works_from_own_node(void **state)
     assert_true(kz_resp_list_has(&t, "observables", "value", "lure.evil.example"));
     kz_resp_free(&t);
     /* ... and back on B, as the next snapshot */
-    WAIT_UNTIL(has_entry(&B, CASE1, "b saw it too") &&
+    KZ_WAIT_UNTIL(has_entry(&B, CASE1, "b saw it too") &&
                    task_status_on(&B, CASE1, TASK_B) == KZ_TASK_DONE,
                20000);
     assert_true(has_entry(&B, CASE1, "b saw it too"));
@@ -439,7 +365,7 @@ static void test_participant_works_from_own_node(void **state)
 
 static bool has_event(kz_node *n, const char *id)
 {
-    kz_store *st = open_db(n);
+    kz_store *st = kz_fed_open_db(n);
     kz_arena a;
     kz_arena_init(&a);
     kz_event ev;
@@ -466,7 +392,7 @@ static void test_participant_links_from_own_node(void **state)
     kz_http(&B, "POST", path, B.admin_key, NULL, NULL, 0, &r);
     KZ_EXPECT(r, 200);
     kz_resp_free(&r);
-    WAIT_UNTIL(has_event(&A, ev), 20000);
+    KZ_WAIT_UNTIL(has_event(&A, ev), 20000);
     assert_true(has_event(&A, ev));
     snprintf(path, sizeof path, "/api/v1/cases/%s/links", CASE1);
     snprintf(body, sizeof body, "{\"kind\":\"event\",\"id\":\"%s\"}", ev);
@@ -482,7 +408,7 @@ static void test_participant_links_from_own_node(void **state)
         if (case_on(&B, CASE1, &a, &c) == 0)
             linked = kz_strlist_has(&c.events, ev);
         if (!linked)
-            sleep_ms(100);
+            kz_sleep_ms(100);
     }
     assert_true(linked);
     assert_int_equal(case_on(&A, CASE1, &a, &c), 0);
@@ -536,12 +462,12 @@ static void test_action_results_reach_participant(void **state)
     kz_resp_free(&r);
     const char *st = action_state(&B, CASE1, refused_id, note, sizeof note);
     assert_non_null(st); /* listed at once, pending or already answered */
-    WAIT_UNTIL((st = action_state(&B, CASE1, refused_id, note, sizeof note)) &&
+    KZ_WAIT_UNTIL((st = action_state(&B, CASE1, refused_id, note, sizeof note)) &&
                    !strcmp(st, "refused"),
                20000);
     assert_string_equal(action_state(&B, CASE1, refused_id, note, sizeof note), "refused");
     assert_non_null(strstr(note, "no such object"));
-    WAIT_UNTIL((st = action_state(&B, CASE1, applied_id, note, sizeof note)) &&
+    KZ_WAIT_UNTIL((st = action_state(&B, CASE1, applied_id, note, sizeof note)) &&
                    !strcmp(st, "applied"),
                20000);
     assert_string_equal(action_state(&B, CASE1, applied_id, note, sizeof note), "applied");
@@ -581,11 +507,11 @@ static void test_lead_only_on_copy(void **state)
     kz_resp_free(&r);
     /* nor does the CLI on B manage the copy */
     char out[1024];
-    assert_int_not_equal(CLI(&B, out, sizeof out, "case", "transition", CASE1, "acknowledged",
+    assert_int_not_equal(KZ_CLI(&B, out, sizeof out, "case", "transition", CASE1, "acknowledged",
                              "--org", "CERT-B"),
                          0);
     assert_non_null(strstr(out, "homed on the lead org's node"));
-    assert_int_not_equal(CLI(&B, out, sizeof out, "case", "invite", CASE1, "--org", "CERT-B",
+    assert_int_not_equal(KZ_CLI(&B, out, sizeof out, "case", "invite", CASE1, "--org", "CERT-B",
                              "--invite", "CERT-B"),
                          0);
     assert_non_null(strstr(out, "homed on the lead org's node"));
@@ -605,18 +531,18 @@ static void test_cli_participant_work_is_sent(void **state)
 {
     (void)state;
     char out[1024];
-    assert_int_equal(CLI(&B, out, sizeof out, "case", "comment", CASE1, "--org", "CERT-B",
+    assert_int_equal(KZ_CLI(&B, out, sizeof out, "case", "comment", CASE1, "--org", "CERT-B",
                          "--text", "cli on the copy"),
                      0);
     assert_non_null(strstr(out, "sent comment"));
     assert_non_null(strstr(out, "peer 'a'"));
     /* a looser marking than the case's is refused before anything is sent */
-    assert_int_not_equal(CLI(&B, out, sizeof out, "case", "comment", CASE1, "--org", "CERT-B",
+    assert_int_not_equal(KZ_CLI(&B, out, sizeof out, "case", "comment", CASE1, "--org", "CERT-B",
                              "--text", "too loose", "--tlp", "clear"),
                          0);
     /* not in the copy until A has applied it */
     assert_false(has_entry(&B, CASE1, "cli on the copy"));
-    WAIT_UNTIL(has_entry(&A, CASE1, "cli on the copy"), 20000);
+    KZ_WAIT_UNTIL(has_entry(&A, CASE1, "cli on the copy"), 20000);
     assert_true(has_entry(&A, CASE1, "cli on the copy"));
     kz_resp t = kz_getf(&A, A.admin_key, "/api/v1/cases/%s/timeline", CASE1);
     KZ_EXPECT(t, 200);
@@ -628,7 +554,7 @@ static void test_cli_participant_work_is_sent(void **state)
                 !strcmp(json_string_value(json_object_get(e, "org_id")), B.admin_org);
     assert_true(by_b);
     kz_resp_free(&t);
-    WAIT_UNTIL(has_entry(&B, CASE1, "cli on the copy"), 20000);
+    KZ_WAIT_UNTIL(has_entry(&B, CASE1, "cli on the copy"), 20000);
     assert_true(has_entry(&B, CASE1, "cli on the copy"));
     assert_false(has_entry(&A, CASE1, "too loose"));
 }
@@ -639,9 +565,9 @@ static void test_non_participants_never_receive(void **state)
 {
     (void)state;
     /* everything pending goes out first */
-    assert_int_equal(CLI(&A, NULL, 0, "sync", "now", "b"), 0);
-    assert_int_equal(CLI(&A, NULL, 0, "sync", "now", "c"), 0);
-    assert_int_equal(CLI(&A, NULL, 0, "sync", "now", "h"), 0);
+    assert_int_equal(KZ_CLI(&A, NULL, 0, "sync", "now", "b"), 0);
+    assert_int_equal(KZ_CLI(&A, NULL, 0, "sync", "now", "c"), 0);
+    assert_int_equal(KZ_CLI(&A, NULL, 0, "sync", "now", "h"), 0);
     assert_true(has_case(&C, CASE1));
     assert_false(has_case(&C, CASE2));
     assert_false(has_case(&C, CASE_RED));
@@ -654,14 +580,14 @@ static void test_non_participants_never_receive(void **state)
     assert_true(has_case(&B, CASE2));
     /* it is the ceiling that kept it home: raised to red, the next change
      * of the case takes it to B (as the summary: B is invited) */
-    assert_int_equal(CLI(&A, NULL, 0, "peer", "set", "b", "--tlp-ceiling", "red"), 0);
+    assert_int_equal(KZ_CLI(&A, NULL, 0, "peer", "set", "b", "--tlp-ceiling", "red"), 0);
     char path[160];
     snprintf(path, sizeof path, "/api/v1/cases/%s/timeline", CASE_RED);
     post_ok(&A, path, "{\"kind\":\"comment\",\"text\":\"red note\"}", 201, NULL);
-    WAIT_UNTIL(has_case(&B, CASE_RED), 20000);
+    KZ_WAIT_UNTIL(has_case(&B, CASE_RED), 20000);
     assert_true(has_case(&B, CASE_RED));
     assert_false(has_entry(&B, CASE_RED, "red note")); /* summary only */
-    assert_int_equal(CLI(&A, NULL, 0, "peer", "set", "b", "--tlp-ceiling", "amber+strict"), 0);
+    assert_int_equal(KZ_CLI(&A, NULL, 0, "peer", "set", "b", "--tlp-ceiling", "amber+strict"), 0);
     /* not in H's feed either */
     r = kz_get(&A, "/api/v1/sync/changes?cursor=0&limit=100000", H_AT_A);
     KZ_EXPECT(r, 200);
@@ -682,7 +608,7 @@ static void test_non_participants_never_receive(void **state)
 
 static void load_identity(kz_node *n, kz_node_identity *id)
 {
-    kz_store *st = open_db(n);
+    kz_store *st = kz_fed_open_db(n);
     kz_err err = {0};
     if (kz_sync_identity_load(st, id, &err) != 0)
         fail_msg("identity of %s: %s", n->db, err.msg);
@@ -858,7 +784,7 @@ static void test_home_acl_refuses_actions(void **state)
 
     char node_b[128];
     char pk[65];
-    node_key(&B, pk, node_b, sizeof node_b);
+    kz_fed_node_key(&B, pk, node_b, sizeof node_b);
     json_t *b = json_pack("{s:s,s:I,s:b,s:[O,O,o]}", "from_node", node_b, "cursor",
                           (json_int_t)1, "more", 0, "objects", env1, env2, env4);
     char *text = json_dumps(b, JSON_COMPACT);
@@ -870,7 +796,7 @@ static void test_home_acl_refuses_actions(void **state)
     kz_resp_free(&r);
     assert_int_equal(task_status_on(&A, CASE1, TASK_C), KZ_TASK_WAITING);
     assert_false(has_entry(&A, CASE1, "looser"));
-    kz_store *st = open_db(&A);
+    kz_store *st = kz_fed_open_db(&A);
     kz_arena a;
     kz_arena_init(&a);
     char *body = NULL, *st_state = NULL;
@@ -907,9 +833,9 @@ static void test_decline_from_own_node(void **state)
     char path[160];
     kz_resp r = answer_from(&C, CASE1, "decline");
     kz_resp_free(&r);
-    WAIT_UNTIL(part_state(&A, CASE1, C.admin_org) == KZ_PART_DECLINED, 20000);
+    KZ_WAIT_UNTIL(part_state(&A, CASE1, C.admin_org) == KZ_PART_DECLINED, 20000);
     assert_int_equal(part_state(&A, CASE1, C.admin_org), KZ_PART_DECLINED);
-    WAIT_UNTIL(part_state(&C, CASE1, C.admin_org) == KZ_PART_DECLINED, 20000);
+    KZ_WAIT_UNTIL(part_state(&C, CASE1, C.admin_org) == KZ_PART_DECLINED, 20000);
     assert_int_equal(part_state(&C, CASE1, C.admin_org), KZ_PART_DECLINED);
     r = kz_getf(&C, C.admin_key, "/api/v1/cases/%s", CASE1);
     KZ_EXPECT(r, 404);
@@ -917,9 +843,9 @@ static void test_decline_from_own_node(void **state)
     /* a later change of the case does not reach C */
     snprintf(path, sizeof path, "/api/v1/cases/%s/timeline", CASE1);
     post_ok(&A, path, "{\"kind\":\"comment\",\"text\":\"after the decline\"}", 201, NULL);
-    WAIT_UNTIL(has_entry(&B, CASE1, "after the decline"), 20000);
+    KZ_WAIT_UNTIL(has_entry(&B, CASE1, "after the decline"), 20000);
     assert_true(has_entry(&B, CASE1, "after the decline"));
-    assert_int_equal(CLI(&A, NULL, 0, "sync", "now", "c"), 0);
+    assert_int_equal(KZ_CLI(&A, NULL, 0, "sync", "now", "c"), 0);
     assert_false(has_entry(&C, CASE1, "after the decline"));
     assert_false(has_entry(&C, CASE1, "lead marker"));
 }
@@ -930,10 +856,10 @@ static void test_bundles_carry_cases(void **state)
 {
     (void)state;
     char out[2048], file[600];
-    assert_int_equal(CLI(&A, out, sizeof out, "peer", "add", "d", "offline", "--public-key", D_PK,
+    assert_int_equal(KZ_CLI(&A, out, sizeof out, "peer", "add", "d", "offline", "--public-key", D_PK,
                          "--org", D.admin_org, "--org-name", "CERT-D", "--country", "VN"),
                      0);
-    assert_int_equal(CLI(&D, out, sizeof out, "peer", "add", "a", "offline", "--public-key", A_PK,
+    assert_int_equal(KZ_CLI(&D, out, sizeof out, "peer", "add", "a", "offline", "--public-key", A_PK,
                          "--org", A.admin_org, "--org-name", "CERT-A", "--country", "SG"),
                      0);
     char case_d[40];
@@ -943,10 +869,10 @@ static void test_bundles_carry_cases(void **state)
             201, case_d);
     invite(case_d, D.admin_org);
     snprintf(file, sizeof file, "%s/a-for-d.kzb", A.dir);
-    assert_int_equal(CLI(&A, out, sizeof out, "bundle", "export", "--for", "d", "--since", "0",
+    assert_int_equal(KZ_CLI(&A, out, sizeof out, "bundle", "export", "--for", "d", "--since", "0",
                          file),
                      0);
-    assert_int_equal(CLI(&D, out, sizeof out, "bundle", "import", file), 0);
+    assert_int_equal(KZ_CLI(&D, out, sizeof out, "bundle", "import", file), 0);
     assert_true(has_case(&D, case_d));
     assert_false(has_case(&D, CASE1)); /* not invited there */
     kz_arena a;
@@ -959,20 +885,20 @@ static void test_bundles_carry_cases(void **state)
     kz_resp r = answer_from(&D, case_d, "accept");
     kz_resp_free(&r);
     snprintf(file, sizeof file, "%s/d-for-a.kzb", D.dir);
-    assert_int_equal(CLI(&D, out, sizeof out, "bundle", "export", "--for", "a", "--since", "0",
+    assert_int_equal(KZ_CLI(&D, out, sizeof out, "bundle", "export", "--for", "a", "--since", "0",
                          file),
                      0);
-    assert_int_equal(CLI(&A, out, sizeof out, "bundle", "import", file), 0);
+    assert_int_equal(KZ_CLI(&A, out, sizeof out, "bundle", "import", file), 0);
     assert_int_equal(part_state(&A, case_d, D.admin_org), KZ_PART_ACCEPTED);
     /* importing the same bundle again changes nothing */
-    assert_int_equal(CLI(&A, out, sizeof out, "bundle", "import", file), 0);
+    assert_int_equal(KZ_CLI(&A, out, sizeof out, "bundle", "import", file), 0);
     assert_true(has_entry(&A, case_d, "accepted the invitation"));
 
     snprintf(file, sizeof file, "%s/a-for-d-2.kzb", A.dir);
-    assert_int_equal(CLI(&A, out, sizeof out, "bundle", "export", "--for", "d", "--since", "0",
+    assert_int_equal(KZ_CLI(&A, out, sizeof out, "bundle", "export", "--for", "d", "--since", "0",
                          file),
                      0);
-    assert_int_equal(CLI(&D, out, sizeof out, "bundle", "import", file), 0);
+    assert_int_equal(KZ_CLI(&D, out, sizeof out, "bundle", "import", file), 0);
     kz_arena_init(&a);
     assert_int_equal(case_on(&D, case_d, &a, &c), 0);
     assert_non_null(c.description);
@@ -1006,7 +932,7 @@ static void test_copy_not_taken_over(void **state)
     /* nor is a case homed on A replaced by one B's node sends it under the
      * same id (ignored there, logged) */
     char node_b[128], pk[65];
-    node_key(&B, pk, node_b, sizeof node_b);
+    kz_fed_node_key(&B, pk, node_b, sizeof node_b);
     json_t *b = json_pack("{s:s,s:I,s:b,s:[o]}", "from_node", node_b, "cursor", (json_int_t)4,
                           "more", 0, "objects",
                           fake_case_led(&ib, CASE1, A.admin_org, B.admin_org));
@@ -1042,7 +968,7 @@ static void test_summary_has_no_response_times(void **state)
     for (long t = 0; t < 20000 && !there; t += 100) {
         there = case_on(&B, CASE2, &a, &c) == 0 && c.status == KZ_CASE_ACKNOWLEDGED;
         if (!there)
-            sleep_ms(100);
+            kz_sleep_ms(100);
     }
     assert_true(there);
     assert_int_equal(part_state(&B, CASE2, B.admin_org), KZ_PART_INVITED);
@@ -1074,7 +1000,7 @@ static void test_action_user_of_other_org_refused(void **state)
     kz_err err = {0};
     assert_int_equal(kz_sync_envelope_case_action(&ib, &x, &env, &err), 0);
     char node_b[128], pk[65];
-    node_key(&B, pk, node_b, sizeof node_b);
+    kz_fed_node_key(&B, pk, node_b, sizeof node_b);
     json_t *b = json_pack("{s:s,s:I,s:b,s:[o]}", "from_node", node_b, "cursor", (json_int_t)3,
                           "more", 0, "objects", env);
     char *text = json_dumps(b, JSON_COMPACT);
@@ -1085,7 +1011,7 @@ static void test_action_user_of_other_org_refused(void **state)
     assert_int_equal(json_integer_value(kz_resp_get(&r, "applied.case_actions")), 0);
     kz_resp_free(&r);
     assert_false(has_entry(&A, CASE1, "said by A's admin"));
-    kz_store *st = open_db(&A);
+    kz_store *st = kz_fed_open_db(&A);
     kz_arena a;
     kz_arena_init(&a);
     char *body = NULL, *st_state = NULL;
@@ -1102,18 +1028,18 @@ static void test_action_user_of_other_org_refused(void **state)
 static void test_ceiling_binds_entries(void **state)
 {
     (void)state;
-    assert_int_equal(CLI(&A, NULL, 0, "peer", "set", "b", "--tlp-ceiling", "green"), 0);
+    assert_int_equal(KZ_CLI(&A, NULL, 0, "peer", "set", "b", "--tlp-ceiling", "green"), 0);
     char case_g[40], path[160];
     post_ok(&A, "/api/v1/cases",
             "{\"title\":\"green one\",\"category\":\"fraud\",\"subtype\":\"phishing\","
             "\"tlp\":\"green\"}",
             201, case_g);
     invite(case_g, B.admin_org);
-    WAIT_UNTIL(has_case(&B, case_g), 20000);
+    KZ_WAIT_UNTIL(has_case(&B, case_g), 20000);
     assert_true(has_case(&B, case_g));
     kz_resp r = answer_from(&B, case_g, "accept");
     kz_resp_free(&r);
-    WAIT_UNTIL(part_state(&B, case_g, B.admin_org) == KZ_PART_ACCEPTED, 20000);
+    KZ_WAIT_UNTIL(part_state(&B, case_g, B.admin_org) == KZ_PART_ACCEPTED, 20000);
     assert_int_equal(part_state(&B, case_g, B.admin_org), KZ_PART_ACCEPTED);
     snprintf(path, sizeof path, "/api/v1/cases/%s/timeline", case_g);
     post_ok(&A, path, "{\"kind\":\"comment\",\"text\":\"amber above the ceiling\","
@@ -1123,15 +1049,15 @@ static void test_ceiling_binds_entries(void **state)
                 "{\"kind\":\"comment\",\"text\":\"b amber own\",\"tlp\":\"amber\"}");
     KZ_EXPECT(r, 202);
     kz_resp_free(&r);
-    WAIT_UNTIL(has_entry(&A, case_g, "b amber own"), 20000);
+    KZ_WAIT_UNTIL(has_entry(&A, case_g, "b amber own"), 20000);
     post_ok(&A, path, "{\"kind\":\"comment\",\"text\":\"green marker\"}", 201, NULL);
-    WAIT_UNTIL(has_entry(&B, case_g, "green marker") && has_entry(&B, case_g, "b amber own"),
+    KZ_WAIT_UNTIL(has_entry(&B, case_g, "green marker") && has_entry(&B, case_g, "b amber own"),
                20000);
     assert_true(has_entry(&B, case_g, "green marker"));
     assert_true(has_entry(&B, case_g, "b amber own"));
     assert_true(has_entry(&A, case_g, "amber above the ceiling"));
     assert_false(has_entry(&B, case_g, "amber above the ceiling"));
-    assert_int_equal(CLI(&A, NULL, 0, "peer", "set", "b", "--tlp-ceiling", "amber+strict"), 0);
+    assert_int_equal(KZ_CLI(&A, NULL, 0, "peer", "set", "b", "--tlp-ceiling", "amber+strict"), 0);
 }
 
 /* An org a case names that B's node knew nothing of (C, a participant of
@@ -1143,7 +1069,7 @@ static void test_placeholder_org_not_local(void **state)
 {
     (void)state;
     assert_true(part_state(&B, CASE1, C.admin_org) >= 0); /* B's copy names C */
-    assert_int_equal(CLI(&B, NULL, 0, "peer", "set", "a", "--relay", "on"), 0);
+    assert_int_equal(KZ_CLI(&B, NULL, 0, "peer", "set", "a", "--relay", "on"), 0);
     char ev[40], path[160];
     post_ok(&C, "/api/v1/events",
             "{\"title\":\"c kit\",\"tlp\":\"clear\",\"distribution\":\"all\","
@@ -1154,17 +1080,17 @@ static void test_placeholder_org_not_local(void **state)
     kz_http(&C, "POST", path, C.admin_key, NULL, NULL, 0, &r);
     KZ_EXPECT(r, 200);
     kz_resp_free(&r);
-    WAIT_UNTIL(has_event(&A, ev), 20000);
+    KZ_WAIT_UNTIL(has_event(&A, ev), 20000);
     assert_true(has_event(&A, ev));
-    assert_int_equal(CLI(&A, NULL, 0, "sync", "now", "b"), 0);
-    WAIT_UNTIL(has_event(&B, ev), 20000);
+    assert_int_equal(KZ_CLI(&A, NULL, 0, "sync", "now", "b"), 0);
+    KZ_WAIT_UNTIL(has_event(&B, ev), 20000);
     assert_true(has_event(&B, ev));
 }
 
 /* How many case actions n has queued (change log rows of kind case_action). */
 static size_t queued_actions(kz_node *n)
 {
-    kz_store *st = open_db(n);
+    kz_store *st = kz_fed_open_db(n);
     kz_arena a;
     kz_arena_init(&a);
     kz_change *ch = NULL;
@@ -1184,7 +1110,7 @@ static size_t queued_actions(kz_node *n)
 static void test_no_peer_for_home(void **state)
 {
     (void)state;
-    kz_store *st = open_db(&D);
+    kz_store *st = kz_fed_open_db(&D);
     kz_arena a;
     kz_arena_init(&a);
     kz_case *v = NULL;
@@ -1198,7 +1124,7 @@ static void test_no_peer_for_home(void **state)
     kz_arena_free(&a);
     kz_store_close(st);
     size_t before = queued_actions(&D);
-    assert_int_equal(CLI(&D, NULL, 0, "peer", "remove", "a"), 0);
+    assert_int_equal(KZ_CLI(&D, NULL, 0, "peer", "remove", "a"), 0);
     char path[160];
     snprintf(path, sizeof path, "/api/v1/cases/%s/timeline", case_d);
     kz_resp r = kz_post(&D, path, D.admin_key, "{\"kind\":\"comment\",\"text\":\"lost\"}");
