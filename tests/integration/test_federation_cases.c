@@ -97,6 +97,22 @@ static bool has_entry(kz_node *n, const char *id, const char *fragment)
     return yes;
 }
 
+/* Whether n's timeline of case id, read by n's admin through the API,
+ * has an entry with exactly text, recorded as org's. */
+static bool entry_by(kz_node *n, const char *id, const char *text, const char *org)
+{
+    kz_resp t = kz_getf(n, n->admin_key, "/api/v1/cases/%s/timeline", id);
+    KZ_EXPECT(t, 200);
+    bool found = false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(kz_resp_get(&t, "timeline"), i, e)
+        found |= !strcmp(json_string_value(json_object_get(e, "text")), text) &&
+                 !strcmp(json_string_value(json_object_get(e, "org_id")), org);
+    kz_resp_free(&t);
+    return found;
+}
+
 static int task_status_on(kz_node *n, const char *id, const char *task)
 {
     kz_store *st = kz_fed_open_db(n);
@@ -337,17 +353,8 @@ static void test_participant_works_from_own_node(void **state)
     assert_true(has_entry(&A, CASE1, "b saw it too"));
     assert_int_equal(task_status_on(&A, CASE1, TASK_B), KZ_TASK_DONE);
     /* recorded on A with the acting org */
-    kz_resp t = kz_getf(&A, A.admin_key, "/api/v1/cases/%s/timeline", CASE1);
-    KZ_EXPECT(t, 200);
-    bool by_b = false;
-    size_t i;
-    json_t *e;
-    json_array_foreach(kz_resp_get(&t, "timeline"), i, e)
-        by_b |= !strcmp(json_string_value(json_object_get(e, "text")), "b saw it too") &&
-                !strcmp(json_string_value(json_object_get(e, "org_id")), B.admin_org);
-    assert_true(by_b);
-    kz_resp_free(&t);
-    t = kz_getf(&A, A.admin_key, "/api/v1/cases/%s/observables", CASE1);
+    assert_true(entry_by(&A, CASE1, "b saw it too", B.admin_org));
+    kz_resp t = kz_getf(&A, A.admin_key, "/api/v1/cases/%s/observables", CASE1);
     KZ_EXPECT(t, 200);
     assert_true(kz_resp_list_has(&t, "observables", "value", "lure.evil.example"));
     kz_resp_free(&t);
@@ -544,16 +551,7 @@ static void test_cli_participant_work_is_sent(void **state)
     assert_false(has_entry(&B, CASE1, "cli on the copy"));
     KZ_WAIT_UNTIL(has_entry(&A, CASE1, "cli on the copy"), 20000);
     assert_true(has_entry(&A, CASE1, "cli on the copy"));
-    kz_resp t = kz_getf(&A, A.admin_key, "/api/v1/cases/%s/timeline", CASE1);
-    KZ_EXPECT(t, 200);
-    bool by_b = false;
-    size_t i;
-    json_t *e;
-    json_array_foreach(kz_resp_get(&t, "timeline"), i, e)
-        by_b |= !strcmp(json_string_value(json_object_get(e, "text")), "cli on the copy") &&
-                !strcmp(json_string_value(json_object_get(e, "org_id")), B.admin_org);
-    assert_true(by_b);
-    kz_resp_free(&t);
+    assert_true(entry_by(&A, CASE1, "cli on the copy", B.admin_org));
     KZ_WAIT_UNTIL(has_entry(&B, CASE1, "cli on the copy"), 20000);
     assert_true(has_entry(&B, CASE1, "cli on the copy"));
     assert_false(has_entry(&A, CASE1, "too loose"));
