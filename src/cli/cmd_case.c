@@ -60,25 +60,6 @@ typedef struct ctx {
     kz_case c;
 } ctx;
 
-/* Whether the case is a copy from its lead's node: then only that node
- * changes it. */
-static bool is_copy(ctx *x)
-{
-    bool homed = true;
-    kz_err e = {0};
-    return kz_store_case_homed(x->st, x->c.id, &homed, &e) == 0 && !homed;
-}
-
-/* Lead-only work on a copy is refused, naming the node where it is done. */
-static int refuse_copy(ctx *x)
-{
-    char home[256];
-    kz_sync_case_home_name(x->st, &x->c, home, sizeof home);
-    cli_error("case '%s' is homed on the lead org's node, %s: only the lead manages it there",
-              x->c.id, home);
-    return CLI_FAIL;
-}
-
 static int open_ctx(const cli_spec *spec, int argc, char **argv, ctx *x, bool with_case,
                     kz_case_action action, int *rc)
 {
@@ -100,8 +81,11 @@ static int open_ctx(const cli_spec *spec, int argc, char **argv, ctx *x, bool wi
     if ((*rc = load(x->st, x->args.pos.v[0], &x->a, &x->c)) != CLI_OK)
         return -1;
     /* As over HTTP: nobody manages a copy, whoever asks. */
-    if (action == KZ_CASE_MANAGE && is_copy(x)) {
-        *rc = refuse_copy(x);
+    if (action == KZ_CASE_MANAGE && kz_sync_case_is_copy(x->st, &x->c)) {
+        kz_err err = {0};
+        kz_sync_case_refuse_copy(x->st, &x->c, &err);
+        cli_report(NULL, &err);
+        *rc = CLI_FAIL;
         return -1;
     }
     return (*rc = allowed(&x->who, &x->c, action)) == CLI_OK ? 0 : -1;
@@ -153,13 +137,11 @@ static int forward(ctx *x, kz_sync_case_action *a)
     kz_err err = {0};
     if (kz_sync_case_action_submit(x->st, &x->who, &x->c, a, &err) != 0)
         return fail("cannot send the action", &err);
-    char what[64], home[256];
+    char what[64], msg[400];
     snprintf(what, sizeof what, "case %s (sent)", a->action);
     audit(x, what, "case", x->c.id, a->tlp >= 0 ? a->tlp : (int)x->c.tlp);
-    kz_sync_case_home_name(x->st, &x->c, home, sizeof home);
-    printf("sent %s %s to the lead's node (%s); the case here changes once that node has "
-           "applied it\n",
-           a->action, a->id, home);
+    kz_sync_case_sent_message(x->st, &x->c, msg, sizeof msg);
+    printf("%s %s: %s\n", a->action, a->id, msg);
     return CLI_OK;
 }
 
@@ -456,7 +438,7 @@ static int answer(const cli_spec *spec, kz_participation state, int argc, char *
     int rc;
     if (open_ctx(spec, argc, argv, &x, true, KZ_CASE_ANSWER, &rc) != 0)
         return close_ctx(&x, rc);
-    if (is_copy(&x)) {
+    if (kz_sync_case_is_copy(x.st, &x.c)) {
         kz_sync_case_action a = {.action = state == KZ_PART_ACCEPTED ? "accept" : "decline",
                                  .tlp = -1, .status = -1, .obs_type = -1};
         return close_ctx(&x, forward(&x, &a));
@@ -529,7 +511,7 @@ static int case_task(int argc, char **argv)
         json_decref(j);
         if (rc != 0)
             return close_ctx(&x, fail(NULL, &err));
-        if (is_copy(&x)) {
+        if (kz_sync_case_is_copy(x.st, &x.c)) {
             kz_sync_case_action a = {.action = "task_status", .tlp = -1, .status = (int)t.status,
                                      .obs_type = -1};
             memcpy(a.task_id, t.id, sizeof a.task_id);
@@ -544,10 +526,12 @@ static int case_task(int argc, char **argv)
     const char *title = cli_need(&x.args, "title");
     if (!title)
         return close_ctx(&x, CLI_USAGE);
+    if (kz_sync_case_is_copy(x.st, &x.c)) {
+        kz_sync_case_refuse_copy(x.st, &x.c, &err);
+        return close_ctx(&x, fail(NULL, &err));
+    }
     if (allowed(&x.who, &x.c, KZ_CASE_MANAGE) != CLI_OK)
         return close_ctx(&x, CLI_FAIL);
-    if (is_copy(&x))
-        return close_ctx(&x, refuse_copy(&x));
     kz_org o;
     const char *assign = cli_get(&x.args, "assign", NULL);
     if (assign && (rc = cli_org_resolve(x.st, assign, &x.a, &o)) != CLI_OK)
@@ -609,15 +593,17 @@ static int case_comment(int argc, char **argv)
     json_decref(j);
     if (rc != 0)
         return close_ctx(&x, fail(NULL, &err));
-    if (e.tlp >= 0 && e.tlp < (int)x.c.tlp) {
-        cli_error("--tlp %s is looser than the case's %s", kz_tlp_name((kz_tlp)e.tlp),
-                  kz_tlp_name(x.c.tlp));
-        return close_ctx(&x, CLI_FAIL);
-    }
-    if (is_copy(&x)) {
+    /* The API's rule: no looser than the case, a correction of an entry
+     * this org may see and at least as strict. */
+    kz_case_entry *v = NULL;
+    size_t n = 0;
+    if ((e.kind == KZ_ENTRY_CORRECTION &&
+         kz_store_case_entries(x.st, x.c.id, &x.a, &v, &n, &err) != 0) ||
+        kz_acl_case_entry_admit(&x.who, &x.c, v, n, &e, &err) != 0)
+        return close_ctx(&x, fail(NULL, &err));
+    if (kz_sync_case_is_copy(x.st, &x.c)) {
         kz_sync_case_action a = {.action = corrects ? "correction" : "comment", .text = e.text,
-                                 .tlp = e.tlp >= 0 ? e.tlp : (int)x.c.tlp, .status = -1,
-                                 .obs_type = -1};
+                                 .tlp = e.tlp, .status = -1, .obs_type = -1};
         memcpy(a.corrects, e.corrects, sizeof a.corrects);
         return close_ctx(&x, forward(&x, &a));
     }
@@ -628,7 +614,7 @@ static int case_comment(int argc, char **argv)
     e.at = kz_time_now();
     if (kz_store_case_entry_add(x.st, &e, &err) != 0)
         return close_ctx(&x, fail(NULL, &err));
-    audit(&x, "case comment", "case", x.c.id, e.tlp >= 0 ? e.tlp : (int)x.c.tlp);
+    audit(&x, "case comment", "case", x.c.id, e.tlp);
     printf("%s\n", e.id);
     return close_ctx(&x, CLI_OK);
 }
@@ -672,7 +658,7 @@ static int case_link(int argc, char **argv)
     kz_uuid norm;
     if (id_opt(kind, "an id", id, norm) != CLI_OK)
         return close_ctx(&x, CLI_FAIL);
-    if (is_copy(&x)) {
+    if (kz_sync_case_is_copy(x.st, &x.c)) {
         kz_sync_case_action a = {.action = "link", .link_kind = kind, .tlp = -1, .status = -1,
                                  .obs_type = -1};
         memcpy(a.object_id, norm, sizeof a.object_id);

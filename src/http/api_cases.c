@@ -86,13 +86,8 @@ int kz_http_case_load(kz_req *r, kz_case_action action, kz_case *c)
     if (kz_case_role_of(&r->who, c) == KZ_CASE_ROLE_NONE)
         return kz_fail(&r->err, KZ_E_NOTFOUND, NULL, "no such case '%s'", id);
     /* Nobody manages a copy: the case changes on its home node only. */
-    if (action == KZ_CASE_MANAGE && kz_http_case_remote(r, c)) {
-        char home[256];
-        kz_sync_case_home_name(r->st, c, home, sizeof home);
-        return kz_fail(&r->err, KZ_E_CONFLICT, NULL,
-                       "case '%s' is homed on the lead org's node, %s: only the lead manages it "
-                       "there", c->id, home);
-    }
+    if (action == KZ_CASE_MANAGE && kz_http_case_remote(r, c))
+        return kz_sync_case_refuse_copy(r->st, c, &r->err);
     const char *why = NULL;
     if (!kz_acl_case_allows(&r->who, c, action, &why))
         return kz_fail(&r->err, KZ_E_FORBIDDEN, NULL, "not allowed on this case: %s", why);
@@ -354,9 +349,7 @@ int kz_api_case_transition(kz_req *r)
 
 bool kz_http_case_remote(kz_req *r, const kz_case *c)
 {
-    bool homed = true;
-    kz_err e = {0};
-    return kz_store_case_homed(r->st, c->id, &homed, &e) == 0 && !homed;
+    return kz_sync_case_is_copy(r->st, c);
 }
 
 int kz_http_case_forward(kz_req *r, const kz_case *c, kz_sync_case_action *x)
@@ -364,14 +357,10 @@ int kz_http_case_forward(kz_req *r, const kz_case *c, kz_sync_case_action *x)
     int rc = kz_sync_case_action_submit(r->st, &r->who, c, x, &r->err);
     if (rc < 0)
         return rc;
-    char home[256];
-    kz_sync_case_home_name(r->st, c, home, sizeof home);
+    char msg[400];
+    kz_sync_case_sent_message(r->st, c, msg, sizeof msg);
     return kz_http_ok(r, MHD_HTTP_ACCEPTED,
                       json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "status", "sent", "action_id", x->id,
                                 "action", x->action, "case_id", c->id, "lead_org", c->lead_org,
-                                "message",
-                                kz_arena_printf(&r->arena,
-                                                "sent to the lead's node (%s); the case here "
-                                                "changes once that node has applied it",
-                                                home)));
+                                "message", msg));
 }

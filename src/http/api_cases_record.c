@@ -55,38 +55,13 @@ int kz_api_case_timeline_add(kz_req *r)
     json_decref(j);
     if (rc < 0)
         return rc;
-    if (e.tlp >= 0 && e.tlp < (int)c.tlp)
-        return kz_fail(&r->err, KZ_E_VALUE, "tlp",
-                       "tlp: '%s' is looser than the case's '%s'; an entry may only be stricter",
-                       kz_tlp_name((kz_tlp)e.tlp), kz_tlp_name(c.tlp));
-    bool explicit_tlp = e.tlp >= 0;
-    /* The author wrote under the case's TLP as it is now: the entry keeps
-     * that marking if the lead later lowers the case's (a comment written
-     * in a RED case stays RED, for its author's org and the lead). */
-    if (e.tlp < 0)
-        e.tlp = (int)c.tlp;
-    if (e.kind == KZ_ENTRY_CORRECTION) {
-        /* A correction may not reveal that an entry the caller cannot see
-         * exists, and restates what it corrects: at least as strict. */
-        kz_case_entry *v = NULL;
-        size_t n = 0;
-        const kz_case_entry *old = NULL;
-        if ((rc = kz_store_case_entries(r->st, c.id, &r->arena, &v, &n, &r->err)) < 0)
-            return rc;
-        for (size_t i = 0; i < n && !old; i++)
-            if (!strcmp(v[i].id, e.corrects) && kz_acl_case_entry_allows(&r->who, &c, &v[i], NULL))
-                old = &v[i];
-        if (!old)
-            return kz_fail(&r->err, KZ_E_VALUE, "corrects",
-                           "corrects: '%s' is not an entry of this case's timeline", e.corrects);
-        if (old->tlp > e.tlp) {
-            if (explicit_tlp)
-                return kz_fail(&r->err, KZ_E_VALUE, "tlp",
-                               "tlp: '%s' is looser than the entry it corrects ('%s')",
-                               kz_tlp_name((kz_tlp)e.tlp), kz_tlp_name((kz_tlp)old->tlp));
-            e.tlp = old->tlp;
-        }
-    }
+    kz_case_entry *v = NULL;
+    size_t n = 0;
+    if (e.kind == KZ_ENTRY_CORRECTION &&
+        (rc = kz_store_case_entries(r->st, c.id, &r->arena, &v, &n, &r->err)) < 0)
+        return rc;
+    if ((rc = kz_acl_case_entry_admit(&r->who, &c, v, n, &e, &r->err)) < 0)
+        return rc;
     if (kz_http_case_remote(r, &c)) {
         kz_sync_case_action x = {.action = e.kind == KZ_ENTRY_CORRECTION ? "correction" : "comment",
                                  .text = e.text, .tlp = e.tlp, .status = -1, .obs_type = -1};

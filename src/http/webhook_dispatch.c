@@ -203,6 +203,13 @@ void kz__webhook_serve(const kz_webhook_run *run, kz_store *st, kz_webhook *w)
             long status = post(run, w, secret, c->kind, body, why, sizeof why);
             free(body);
             bool ok = status >= 200 && status <= 299;
+            if (!ok && atomic_load(run->stop)) {
+                /* Ended by the node stopping (stop_check), not by the
+                 * receiver: no attempt counted, the change goes again
+                 * after the restart. */
+                halt = true;
+                break;
+            }
             audit_delivery(st, w, c, tlp, status);
             kz_webhook_delivery d = {.change_seq = c->seq, .kind = c->kind,
                                      .object_id = c->object_id, .op = c->op,

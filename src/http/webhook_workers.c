@@ -226,11 +226,13 @@ int kz_webhook_dispatcher_start(const kz_webhook_config *cfg, kz_err *err)
     atomic_store(&g_allow_private, cfg->allow_private);
     /* Every connection is opened here, so a node whose database cannot be
      * opened says so at start rather than in a thread's log. */
-    for (unsigned i = 0; i <= workers; i++)
+    for (unsigned i = 0; i <= workers; i++) {
         if (kz_store_open(g.db_path, &g.stores[i], err) < 0) {
             close_all();
             return -1;
         }
+        kz_store_small_cache(g.stores[i]);
+    }
     if (kz_store_node_secret(g.stores[0], g.run.node_secret, err) < 0) {
         close_all();
         return -1;

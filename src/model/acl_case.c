@@ -100,6 +100,40 @@ bool kz_acl_case_entry_allows(const kz_principal *who, const kz_case *c, const k
     return no == NULL;
 }
 
+int kz_acl_case_entry_admit(const kz_principal *who, const kz_case *c, const kz_case_entry *v,
+                            size_t n, kz_case_entry *e, kz_err *err)
+{
+    if (e->tlp >= 0 && e->tlp < (int)c->tlp)
+        return kz_fail(err, KZ_E_VALUE, "tlp",
+                       "tlp: '%s' is looser than the case's '%s'; an entry may only be stricter",
+                       kz_tlp_name((kz_tlp)e->tlp), kz_tlp_name(c->tlp));
+    bool explicit_tlp = e->tlp >= 0;
+    /* The author wrote under the case's TLP as it is now: the entry keeps
+     * that marking if the lead later lowers the case's (a comment written
+     * in a RED case stays RED, for its author's org and the lead). */
+    if (!explicit_tlp)
+        e->tlp = (int)c->tlp;
+    if (e->kind != KZ_ENTRY_CORRECTION)
+        return 0;
+    /* A correction may not reveal that an entry the caller cannot see
+     * exists, and restates what it corrects: at least as strict. */
+    const kz_case_entry *old = NULL;
+    for (size_t i = 0; i < n && !old; i++)
+        if (same(v[i].id, e->corrects) && kz_acl_case_entry_allows(who, c, &v[i], NULL))
+            old = &v[i];
+    if (!old)
+        return kz_fail(err, KZ_E_VALUE, "corrects",
+                       "corrects: '%s' is not an entry of this case's timeline", e->corrects);
+    if (old->tlp > e->tlp) {
+        if (explicit_tlp)
+            return kz_fail(err, KZ_E_VALUE, "tlp",
+                           "tlp: '%s' is looser than the entry it corrects ('%s')",
+                           kz_tlp_name((kz_tlp)e->tlp), kz_tlp_name((kz_tlp)old->tlp));
+        e->tlp = old->tlp;
+    }
+    return 0;
+}
+
 bool kz_acl_case_inject_allows(const kz_principal *who, const kz_case *c, const kz_case_inject *inj)
 {
     kz_case_role cr = kz_case_role_of(who, c);

@@ -432,6 +432,15 @@ bool kz_acl_case_allows(const kz_principal *who, const kz_case *c, kz_case_actio
                         const char **why);
 bool kz_acl_case_entry_allows(const kz_principal *who, const kz_case *c, const kz_case_entry *e,
                               const char **why);
+/* A new timeline entry e by who (a comment or a correction) against the
+ * case's timeline v[0..n) (only read for a correction): its TLP no looser
+ * than the case's, unset meaning the case's as it is now; a correction
+ * names an entry who may see and is at least as strict as it (an unset TLP
+ * is raised to it, an explicit looser one refused). 0 with e->tlp set, or
+ * KZ_E_VALUE naming the field at fault. One rule for the API, the CLI and
+ * a home node applying a participant's action. */
+int kz_acl_case_entry_admit(const kz_principal *who, const kz_case *c, const kz_case_entry *v,
+                            size_t n, kz_case_entry *e, kz_err *err);
 /* A task, a linked object, an inject: visible to whoever may view the case,
  * injects to participants only once delivered. */
 bool kz_acl_case_inject_allows(const kz_principal *who, const kz_case *c,

@@ -31,6 +31,10 @@ void kz_store_rollback(kz_store *st);
 
 /* Speed over durability for one-off bulk loads (synchronous=OFF while held). */
 void kz_store_bulk_mode(kz_store *st, bool on);
+/* A connection of a background thread that reads a little at a time (a
+ * webhook worker): a 2 MiB page cache instead of the default, so many of
+ * them stay small. */
+void kz_store_small_cache(kz_store *st);
 /* kz_store_begin for one large load into a node that has little in it yet:
  * in bulk mode, when no other connection has the database open, the
  * transaction runs with a rollback journal and an exclusive lock instead of

@@ -53,6 +53,13 @@ static bool leave_wal(kz_store *st)
      * the whole new file into the process's resident memory; read() keeps
      * it to the page cache's size. */
     sqlite3_exec(st->db, "PRAGMA mmap_size=0", NULL, NULL, NULL);
+    /* Bulk mode writes without syncing (synchronous=OFF); with a rollback
+     * journal that would let a power loss during the load leave pages of
+     * the database overwritten while their journal never reached the disk:
+     * a damaged file. NORMAL syncs the journal before the first page it
+     * covers is overwritten and the database at commit: a few syncs for
+     * the whole load, most of its pages already written back by then. */
+    sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
     return true;
 }
 
@@ -70,6 +77,8 @@ static void back_to_wal(kz_store *st)
     pragma_is(st, "PRAGMA locking_mode=NORMAL", "normal");
     pragma_is(st, "PRAGMA journal_mode=WAL", "wal");
     sqlite3_exec(st->db, "PRAGMA mmap_size=" KZ_STR(KZ_MMAP_BYTES), NULL, NULL, NULL);
+    if (st->bulk)
+        sqlite3_exec(st->db, "PRAGMA synchronous=OFF", NULL, NULL, NULL);
 }
 
 static void rollback_now(kz_store *st)
@@ -86,18 +95,18 @@ static void rollback_now(kz_store *st)
 }
 
 /* BEGIN and COMMIT run for every write: prepared once per connection
- * (kz__stmt) rather than parsed by sqlite3_exec each time. SQLITE_OK or
- * SQLite's error code. */
-static int step_once(kz_store *st, const char *sql, kz_err *err)
+ * (kz__stmt) rather than parsed by sqlite3_exec each time. 0, or the
+ * error (what names the step). */
+static int step_once(kz_store *st, const char *sql, const char *what, kz_err *err)
 {
     sqlite3_stmt *s = kz__stmt(st, sql, err);
     if (!s)
-        return SQLITE_ERROR;
+        return kz__code(err);
     int rc = sqlite3_step(s);
     if (rc != SQLITE_DONE)
         snprintf(st->last_msg, sizeof st->last_msg, "%s", sqlite3_errmsg(st->db));
     sqlite3_reset(s);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+    return rc == SQLITE_DONE ? 0 : kz__dberr(st, rc, err, what);
 }
 
 int kz_store_begin(kz_store *st, kz_err *err)
@@ -113,9 +122,9 @@ int kz_store_begin(kz_store *st, kz_err *err)
         return kz_fail(err, KZ_E_INTERNAL, "", "write transaction requested inside a read");
     /* IMMEDIATE takes the write lock now: a deferred transaction that later
      * tries to write can fail with SQLITE_BUSY without waiting. */
-    int r = step_once(st, "BEGIN IMMEDIATE", err);
+    int r = step_once(st, "BEGIN IMMEDIATE", "starting a transaction", err);
     if (r)
-        return kz__dberr(st, r, err, "starting a transaction");
+        return r;
     st->depth = 1;
     st->failed = false;
     return 0;
@@ -134,10 +143,10 @@ int kz_store_commit(kz_store *st, kz_err *err)
         return kz_fail(err, KZ_E_CONFLICT, "",
                        "transaction rolled back: a step inside it failed");
     }
-    int rc = step_once(st, "COMMIT", err);
-    if (rc != SQLITE_OK) {
+    int r = step_once(st, "COMMIT", "committing", err);
+    if (r) {
         rollback_now(st);
-        return kz__dberr(st, rc, err, "committing");
+        return r;
     }
     back_to_wal(st);
     return 0;
@@ -208,4 +217,10 @@ void kz__read_end(kz_store *st, bool started)
     if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     st->read_txn = false;
+}
+
+void kz_store_small_cache(kz_store *st)
+{
+    if (!st->bulk)
+        sqlite3_exec(st->db, "PRAGMA cache_size=-2048", NULL, NULL, NULL);
 }

@@ -48,19 +48,24 @@ static const char *check(kz_store *st, const kz_sync_case_action *x, const kz_pr
     if (!kz_acl_case_allows(who, c, KZ_CASE_CONTRIBUTE, &why))
         return why;
     if (!strcmp(act, "comment") || !strcmp(act, "correction")) {
-        if (x->tlp < (int)c->tlp)
-            return "entry: tlp looser than the case's";
-        if (!strcmp(act, "comment"))
-            return NULL;
+        /* The rule the API applies; the sending node resolved the TLP, so
+         * it is explicit here (an action without one is refused). */
+        if (x->tlp < 0)
+            return "entry: no tlp";
+        kz_case_entry e = {.kind = !strcmp(act, "correction") ? KZ_ENTRY_CORRECTION
+                                                               : KZ_ENTRY_COMMENT,
+                           .tlp = x->tlp};
+        snprintf(e.corrects, sizeof e.corrects, "%s", x->corrects);
         kz_case_entry *v = NULL;
         size_t n = 0;
-        if ((*rc = kz_store_case_entries(st, c->id, a, &v, &n, err)))
+        if (e.kind == KZ_ENTRY_CORRECTION &&
+            (*rc = kz_store_case_entries(st, c->id, a, &v, &n, err)))
             return "store";
-        for (size_t i = 0; i < n; i++)
-            if (!strcmp(v[i].id, x->corrects) && kz_acl_case_entry_allows(who, c, &v[i], NULL))
-                return v[i].tlp > x->tlp ? "correction: looser than the entry it corrects"
-                                         : NULL;
-        return "correction: not an entry of this case the org may see";
+        kz_err why_err = {0};
+        if (kz_acl_case_entry_admit(who, c, v, n, &e, &why_err) == 0)
+            return NULL;
+        const char *why_text = kz_arena_strdup(a, why_err.msg);
+        return why_text ? why_text : "entry: refused";
     }
     if (!strcmp(act, "observable")) {
         kz_case_observable *v = NULL;

@@ -31,6 +31,32 @@ void kz_sync_case_home_name(kz_store *st, const kz_case *c, char *out, size_t n)
     kz_arena_free(&a);
 }
 
+bool kz_sync_case_is_copy(kz_store *st, const kz_case *c)
+{
+    bool homed = true;
+    kz_err e = {0};
+    return kz_store_case_homed(st, c->id, &homed, &e) == 0 && !homed;
+}
+
+int kz_sync_case_refuse_copy(kz_store *st, const kz_case *c, kz_err *err)
+{
+    char home[256];
+    kz_sync_case_home_name(st, c, home, sizeof home);
+    return kz_fail(err, KZ_E_CONFLICT, NULL,
+                   "case '%s' is homed on the lead org's node, %s: only the lead manages it "
+                   "there",
+                   c->id, home);
+}
+
+void kz_sync_case_sent_message(kz_store *st, const kz_case *c, char *out, size_t n)
+{
+    char home[256];
+    kz_sync_case_home_name(st, c, home, sizeof home);
+    snprintf(out, n,
+             "sent to the lead's node (%s); the case here changes once that node has applied it",
+             home);
+}
+
 int kz_sync_case_action_submit(kz_store *st, const kz_principal *who, const kz_case *c,
                                kz_sync_case_action *x, kz_err *err)
 {

@@ -183,7 +183,12 @@ json_t *kz__sync_json_case(const char *audience, const kz_case_snapshot *s)
         }
         push(res, o, &bad);
     }
-    put(b, "actions", res, &bad);
+    /* Only when there is something to say: a snapshot without results
+     * stays what nodes before this field read. */
+    if (res && !json_array_size(res))
+        json_decref(res);
+    else
+        put(b, "actions", res, &bad);
     put(b, "participants", parts, &bad);
     put(b, "links", links, &bad);
     put(b, "tasks", tasks, &bad);
@@ -485,7 +490,7 @@ int kz__sync_read_case(kz_rd *r, const json_t *o, kz_sync_object *obj)
     int rc = json_is_object(jc) ? kz__sync_rd_uuid(r, jc, "id", 0, c->id) : 0;
     r->id = c->id;
     if (!rc)
-        rc = kz__sync_rd_keys(r, o, keys, KZ_ARRAY_LEN(keys), NULL);
+        rc = kz__sync_rd_keys(r, o, keys, KZ_ARRAY_LEN(keys), "actions");
     if (!rc)
         rc = kz__sync_rd_uuid(r, o, "audience", 0, obj->audience);
     char *view = NULL;
@@ -560,7 +565,9 @@ int kz__sync_read_case(kz_rd *r, const json_t *o, kz_sync_object *obj)
     for (i = 0; i < n && v; i++)
         if ((rc = read_inject(r, json_array_get(arr, i), c->id, &s->injects[i])))
             return rc;
-    if ((rc = rd_array(r, o, "actions", sizeof *s->results, &v, &n)))
+    v = NULL, n = 0; /* "actions" is left out when there is nothing to say */
+    if (json_object_get(o, "actions") &&
+        (rc = rd_array(r, o, "actions", sizeof *s->results, &v, &n)))
         return rc;
     if (n > KZ_CASE_RESULTS_MAX)
         return kz__sync_rd_fail(r, KZ_E_INVALID, "actions", "more than %d action results",

@@ -261,6 +261,14 @@ int kz_sync_case_action_submit(kz_store *st, const kz_principal *who, const kz_c
 /* The lead org's node as this node knows it ("peer <name>" or the org id),
  * for messages. */
 void kz_sync_case_home_name(kz_store *st, const kz_case *c, char *out, size_t n);
+/* Whether the case held here is a copy from its lead's node: then only
+ * that node changes it (the API and the CLI alike). */
+bool kz_sync_case_is_copy(kz_store *st, const kz_case *c);
+/* Lead-only work on a copy: KZ_E_CONFLICT naming the lead's node. */
+int kz_sync_case_refuse_copy(kz_store *st, const kz_case *c, kz_err *err);
+/* What the caller is told once an action is submitted: that it went to
+ * the lead's node (named), and when the copy here shows it. */
+void kz_sync_case_sent_message(kz_store *st, const kz_case *c, char *out, size_t n);
 
 /* ---- transport (client.c, schedule.c; plumbing) ------------------------- */
 /* Largest inflated batch a node accepts at all (pull answers, bundles, and

@@ -27,6 +27,7 @@ static char A_PK[65], B_PK[65], C_PK[65], H_PK[65], D_PK[65];
 static char B_AT_A[64], C_AT_A[64], H_AT_A[64], A_AT_B[64], A_AT_C[64], A_AT_H[64];
 static char A_NODE_ID[128];
 static char CASE1[40], CASE2[40], CASE_RED[40], TASK_B[40], TASK_C[40];
+static char B_REFUSED[40]; /* an action of B's that A refused */
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -461,6 +462,7 @@ static void test_action_results_reach_participant(void **state)
     kz_resp r = kz_post(&B, path, B.admin_key, body);
     KZ_EXPECT(r, 202);
     snprintf(refused_id, sizeof refused_id, "%s", kz_resp_str(&r, "action_id"));
+    snprintf(B_REFUSED, sizeof B_REFUSED, "%s", refused_id);
     kz_resp_free(&r);
     snprintf(path, sizeof path, "/api/v1/cases/%s/timeline", CASE1);
     r = kz_post(&B, path, B.admin_key, "{\"kind\":\"comment\",\"text\":\"results please\"}");
@@ -488,9 +490,40 @@ static void test_action_results_reach_participant(void **state)
     assert_int_equal(case_on(&B, CASE1, &a, &c), 0);
     assert_false(kz_strlist_has(&c.events, ev));
     kz_arena_free(&a);
-    /* the lead sees the actions received on its node, C sees none of B's */
+    /* the lead sees the actions received on its node */
     assert_string_equal(action_state(&A, CASE1, refused_id, note, sizeof note), "refused");
-    assert_null(action_state(&C, CASE1, refused_id, note, sizeof note));
+}
+
+/* On the home node another participant sees its own actions only, not
+ * B's, and an org outside the case gets 404 (last: it adds a participant
+ * to CASE1). */
+static void test_actions_listed_for_own_org(void **state)
+{
+    (void)state;
+    char a2[40], a3[40], uid[40], a2_key[64], a3_key[64], path[200];
+    kz_make_org(&A, A.admin_key, "CERT-A2", "TH", a2);
+    kz_make_org(&A, A.admin_key, "CERT-A3", "TH", a3);
+    kz_make_user(&A, A.admin_key, a2, "oa@a2.example", "org_admin", uid, a2_key);
+    kz_make_user(&A, A.admin_key, a3, "oa@a3.example", "org_admin", uid, a3_key);
+    invite(CASE1, a2);
+    snprintf(path, sizeof path, "/api/v1/cases/%s/participants/%s/accept", CASE1, a2);
+    kz_resp r;
+    kz_http(&A, "POST", path, a2_key, NULL, NULL, 0, &r);
+    KZ_EXPECT(r, 200);
+    kz_resp_free(&r);
+    r = kz_getf(&A, a2_key, "/api/v1/cases/%s/actions", CASE1);
+    KZ_EXPECT(r, 200);
+    assert_true(json_is_array(kz_resp_get(&r, "actions")));
+    assert_false(kz_resp_list_has(&r, "actions", "id", B_REFUSED));
+    assert_false(kz_resp_list_has(&r, "actions", "org_id", B.admin_org));
+    kz_resp_free(&r);
+    r = kz_getf(&A, A.admin_key, "/api/v1/cases/%s/actions", CASE1);
+    KZ_EXPECT(r, 200);
+    assert_true(kz_resp_list_has(&r, "actions", "id", B_REFUSED));
+    kz_resp_free(&r);
+    r = kz_getf(&A, a3_key, "/api/v1/cases/%s/actions", CASE1);
+    KZ_EXPECT(r, 404);
+    kz_resp_free(&r);
 }
 
 /* Lead-only operations on a copy: 409 naming the lead's node. */
@@ -541,7 +574,8 @@ static void test_cli_participant_work_is_sent(void **state)
     assert_int_equal(KZ_CLI(&B, out, sizeof out, "case", "comment", CASE1, "--org", "CERT-B",
                          "--text", "cli on the copy"),
                      0);
-    assert_non_null(strstr(out, "sent comment"));
+    assert_non_null(strstr(out, "comment "));
+    assert_non_null(strstr(out, "sent to the lead's node"));
     assert_non_null(strstr(out, "peer 'a'"));
     /* a looser marking than the case's is refused before anything is sent */
     assert_int_not_equal(KZ_CLI(&B, out, sizeof out, "case", "comment", CASE1, "--org", "CERT-B",
@@ -1154,6 +1188,7 @@ int main(void)
         cmocka_unit_test(test_ceiling_binds_entries),
         cmocka_unit_test(test_placeholder_org_not_local),
         cmocka_unit_test(test_no_peer_for_home),
+        cmocka_unit_test(test_actions_listed_for_own_org),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
