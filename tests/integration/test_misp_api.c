@@ -294,12 +294,13 @@ static char *big_event(const char *uuid, size_t n, const char *last_value)
 {
     size_t cap = 128 + n * 64 + strlen(last_value);
     char *b = malloc(cap);
+    assert_non_null(b);
     size_t k = (size_t)snprintf(b, cap, "{\"Event\":{\"uuid\":\"%s\",\"info\":\"big\",\"Attribute\":[",
                                 uuid);
     for (size_t i = 0; i + 1 < n; i++)
         k += (size_t)snprintf(b + k, cap - k, "{\"type\":\"domain\",\"value\":\"h%zu.big.example\"},",
                               i);
-    k += (size_t)snprintf(b + k, cap - k, "{\"type\":\"ip-dst\",\"value\":\"%s\"}]}}", last_value);
+    snprintf(b + k, cap - k, "{\"type\":\"ip-dst\",\"value\":\"%s\"}]}}", last_value);
     return b;
 }
 

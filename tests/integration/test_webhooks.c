@@ -551,7 +551,7 @@ static void test_gives_up_after_max_attempts(void **state)
 static void test_hanging_receiver_holds_up_only_its_own(void **state)
 {
     (void)state;
-    int port, lfd = hang_listen(&port);
+    int port = 0, lfd = hang_listen(&port);
     assert_true(lfd >= 0);
     char hook[40], secret[80], first[40], second[40];
     make_hook_at(C_OA, port, "/hang", "[\"event\"]", hook, secret);
@@ -589,7 +589,7 @@ static void test_hanging_receiver_holds_up_only_its_own(void **state)
 static void test_stop_ends_a_hanging_delivery(void **state)
 {
     (void)state;
-    int port, lfd = hang_listen(&port);
+    int port = 0, lfd = hang_listen(&port);
     assert_true(lfd >= 0);
     char hook[40], secret[80], ev[40];
     make_hook_at(C_OA, port, "/hang", "[\"event\"]", hook, secret);
