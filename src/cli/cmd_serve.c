@@ -47,7 +47,8 @@ static const cli_opt opts[] = {
     {"webhook-timeout-s", CLI_VALUE, "S",
      "time a receiver has to answer one delivery, in seconds (default 10)"},
     {"webhook-workers", CLI_VALUE, "N",
-     "webhooks delivered at once, so a slow receiver holds up only its own (default 4, at most 64)"},
+     "webhooks delivered at once, so a slow receiver holds up only its own (default 4, "
+     "at most 64)"},
     /* federation: push size limit (docs/federation.md) */
     {"sync-max-batch", CLI_VALUE, "MIB",
      "largest federation push accepted, in MiB of inflated JSON (default 64; 16..512); "

@@ -155,8 +155,9 @@ void kz__webhook_serve(const kz_webhook_run *run, kz_store *st, kz_webhook *w)
     memset(&who, 0, sizeof who);
     memcpy(who.org_id, w->org_id, sizeof who.org_id);
     who.role = KZ_ROLE_READONLY;
-    if (kz_webhook_secret_open(run->node_secret, w->secret_box, w->secret_box_len, secret, &err) < 0 ||
-        kz_store_principal_load(st, &who, &a, &err) < 0) {
+    int opened = kz_webhook_secret_open(run->node_secret, w->secret_box, w->secret_box_len,
+                                        secret, &err);
+    if (opened < 0 || kz_store_principal_load(st, &who, &a, &err) < 0) {
         kz_log(KZ_LOG_ERROR, "webhook %s: %s", w->id, err.msg);
         kz_arena_free(&a);
         return;
@@ -168,7 +169,8 @@ void kz__webhook_serve(const kz_webhook_run *run, kz_store *st, kz_webhook *w)
     bool halt = false;
     /* Pages until caught up, a failure, or ROUND_MAX changes (so one busy
      * webhook does not starve the others). */
-    for (size_t examined = 0; !halt && !atomic_load(run->stop) && examined < ROUND_MAX; examined += PAGE) {
+    for (size_t examined = 0; !halt && !atomic_load(run->stop) && examined < ROUND_MAX;
+         examined += PAGE) {
         kz_change *ch = NULL;
         size_t n = 0;
         if (kz_store_changes(st, cursor, PAGE, &a, &ch, &n, &err) < 0) {
@@ -227,7 +229,8 @@ void kz__webhook_serve(const kz_webhook_run *run, kz_store *st, kz_webhook *w)
                 cursor = c->seq;
                 failures = 0;
             } else {
-                int64_t base = (int64_t)(run->cfg.retry_base_ms ? run->cfg.retry_base_ms : 5000) * 1000;
+                unsigned base_ms = run->cfg.retry_base_ms ? run->cfg.retry_base_ms : 5000;
+                int64_t base = (int64_t)base_ms * 1000;
                 int64_t delay = base;
                 for (int k = 0; k < failures && delay < MAX_DELAY_US; k++)
                     delay *= 2;
