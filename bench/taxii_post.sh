@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# bench/taxii_post.sh — TAXII 2.1 Add Objects: K envelopes of 10,000 STIX
+# indicators each (default K=30: 300,000 objects) POSTed one after another
+# to the org's collection of a fresh node; objects stored per second, per
+# envelope and over all (the work is done before the answer: taxii_add.c).
+# Target (issue 3): >= 100,000 objects/s stored.
+# Peer: the OASIS reference server (medallion) parses each POST body with
+# Python's json module before it stores anything; that parse alone, on the
+# same envelopes, is measured beside it (its floor: nothing stored).
+#
+# Usage: bench/taxii_post.sh BUILD_DIR   (env: K=30)
+# Prints a markdown table on stdout; work files in BUILD_DIR/bench-work/taxii-post.
+set -euo pipefail
+BUILD=${1:-build}
+K=${K:-30}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+KZ="$BUILD/kizuna"
+WORK="$BUILD/bench-work/taxii-post"
+MEDIA='application/taxii+json;version=2.1'
+log() { printf 'taxii_post.sh: %s\n' "$*" >&2; }
+for tool in curl python3 "$KZ"; do
+  command -v "$tool" >/dev/null || { log "missing $tool"; exit 1; }
+done
+rm -rf "$WORK" && mkdir -p "$WORK/env"
+cd "$WORK"
+
+# Envelopes of 10,000 indicators: unique addresses and domains, patterns
+# as `kizuna stix export` writes them.
+python3 - "$K" <<'PY'
+import sys, uuid
+k = int(sys.argv[1]); per = 10000
+for e in range(k):
+    with open("env/%04d.json" % e, "w") as out:
+        out.write('{"objects":[')
+        for j in range(per):
+            i = e * per + j
+            if j:
+                out.write(",")
+            oid = uuid.UUID(int=(0x4000 << 64) | (0x8 << 60) | i)
+            if i % 2:
+                a = (10 << 24) | (i & 0xffffff)
+                pat = "[ipv4-addr:value = '%d.%d.%d.%d']" % (a >> 24 & 255, a >> 16 & 255, a >> 8 & 255, a & 255)
+            else:
+                pat = "[domain-name:value = 'h%d.post.example']" % i
+            out.write('{"type":"indicator","spec_version":"2.1","id":"indicator--%s",'
+                      '"created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z",'
+                      '"pattern":"%s","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}'
+                      % (oid, pat))
+        out.write("]}")
+PY
+
+"$KZ" init --db node.db --org CERT-Bench --country SG >init.txt
+KEY=$(sed -n 's/^admin key: //p' init.txt)
+"$KZ" serve --db node.db --listen 127.0.0.1:0 --rate 0 --no-access-log --max-body 268435456 \
+  >serve.out 2>serve.err &
+SERVE=$!
+trap 'kill $SERVE 2>/dev/null || true' EXIT
+for _ in $(seq 300); do grep -q 'listening on' serve.out && break; sleep 0.1; done
+URL=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' serve.out)
+COLL=$(curl -sf -H "Authorization: Bearer $KEY" -H "Accept: $MEDIA" "$URL/taxii2/kizuna/collections/" |
+  python3 -c 'import json,sys; print([c for c in json.load(sys.stdin)["collections"] if c["can_write"]][0]["id"])')
+
+: >times.txt
+for f in env/*.json; do
+  curl -s -o resp.json -w '%{time_total}\n' -X POST -H "Authorization: Bearer $KEY" \
+    -H "Accept: $MEDIA" -H "Content-Type: $MEDIA" --data-binary "@$f" \
+    "$URL/taxii2/kizuna/collections/$COLL/objects/" >>times.txt
+  ok=$(python3 -c 'import json; d=json.load(open("resp.json")); print(d.get("success_count", -1))')
+  [ "$ok" = 10000 ] || { log "$f: success_count $ok: $(head -c 300 resp.json)"; exit 1; }
+done
+PEER=$(python3 - <<'PY'
+import glob, json, time
+t = 0.0
+for f in sorted(glob.glob("env/*.json")):
+    b = open(f, "rb").read()
+    t0 = time.perf_counter(); json.loads(b); t += time.perf_counter() - t0
+print("%.3f" % t)
+PY
+)
+python3 - "$K" "$PEER" "$(du -m env | cut -f1)" <<'PY'
+import sys
+k, peer, mb = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+t = [float(x) for x in open("times.txt")]
+n = k * 10000
+total = sum(t)
+s = sorted(t)
+print()
+print("TAXII Add Objects: %d envelopes of 10,000 indicators (%s MB) POSTed in turn to a new node's org collection; target >= 100,000 objects/s stored" % (k, mb))
+print()
+print("| | kizuna (POST, stored, status complete) | peer: Python json.loads of the same bodies (parse only; medallion parses so) | ratio |")
+print("|---|---:|---:|---:|")
+print("| time, all envelopes | %.2f s | %.2f s | %.2f |" % (total, peer, total / peer))
+print("| objects/s, all envelopes | %.0f | %.0f | %.2f |" % (n / total, n / peer, peer / total))
+print("| per envelope: first, median, last | %.0f, %.0f, %.0f ms | | |" % (t[0] * 1e3, s[len(s) // 2] * 1e3, t[-1] * 1e3))
+print("| objects/s per envelope: slowest, median | %.0f, %.0f | | |" % (10000 / s[-1], 10000 / s[len(s) // 2]))
+PY
