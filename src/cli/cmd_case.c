@@ -60,6 +60,18 @@ typedef struct ctx {
     kz_case c;
 } ctx;
 
+/* Lead-only work on a copy of a case homed on another node: refused,
+ * naming that node. CLI_OK when the case is homed here. */
+static int refuse_copy(ctx *x)
+{
+    if (!kz_sync_case_is_copy(x->st, &x->c))
+        return CLI_OK;
+    kz_err err = {0};
+    kz_sync_case_refuse_copy(x->st, &x->c, &err);
+    cli_report(NULL, &err);
+    return CLI_FAIL;
+}
+
 static int open_ctx(const cli_spec *spec, int argc, char **argv, ctx *x, bool with_case,
                     kz_case_action action, int *rc)
 {
@@ -81,13 +93,8 @@ static int open_ctx(const cli_spec *spec, int argc, char **argv, ctx *x, bool wi
     if ((*rc = load(x->st, x->args.pos.v[0], &x->a, &x->c)) != CLI_OK)
         return -1;
     /* As over HTTP: nobody manages a copy, whoever asks. */
-    if (action == KZ_CASE_MANAGE && kz_sync_case_is_copy(x->st, &x->c)) {
-        kz_err err = {0};
-        kz_sync_case_refuse_copy(x->st, &x->c, &err);
-        cli_report(NULL, &err);
-        *rc = CLI_FAIL;
+    if (action == KZ_CASE_MANAGE && (*rc = refuse_copy(x)) != CLI_OK)
         return -1;
-    }
     return (*rc = allowed(&x->who, &x->c, action)) == CLI_OK ? 0 : -1;
 }
 
@@ -526,11 +533,7 @@ static int case_task(int argc, char **argv)
     const char *title = cli_need(&x.args, "title");
     if (!title)
         return close_ctx(&x, CLI_USAGE);
-    if (kz_sync_case_is_copy(x.st, &x.c)) {
-        kz_sync_case_refuse_copy(x.st, &x.c, &err);
-        return close_ctx(&x, fail(NULL, &err));
-    }
-    if (allowed(&x.who, &x.c, KZ_CASE_MANAGE) != CLI_OK)
+    if (refuse_copy(&x) != CLI_OK || allowed(&x.who, &x.c, KZ_CASE_MANAGE) != CLI_OK)
         return close_ctx(&x, CLI_FAIL);
     kz_org o;
     const char *assign = cli_get(&x.args, "assign", NULL);
@@ -595,11 +598,7 @@ static int case_comment(int argc, char **argv)
         return close_ctx(&x, fail(NULL, &err));
     /* The API's rule: no looser than the case, a correction of an entry
      * this org may see and at least as strict. */
-    kz_case_entry *v = NULL;
-    size_t n = 0;
-    if ((e.kind == KZ_ENTRY_CORRECTION &&
-         kz_store_case_entries(x.st, x.c.id, &x.a, &v, &n, &err) != 0) ||
-        kz_acl_case_entry_admit(&x.who, &x.c, v, n, &e, &err) != 0)
+    if (kz_store_case_entry_admit(x.st, &x.who, &x.c, &e, &x.a, &err) != 0)
         return close_ctx(&x, fail(NULL, &err));
     if (kz_sync_case_is_copy(x.st, &x.c)) {
         kz_sync_case_action a = {.action = corrects ? "correction" : "comment", .text = e.text,

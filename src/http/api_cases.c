@@ -86,7 +86,7 @@ int kz_http_case_load(kz_req *r, kz_case_action action, kz_case *c)
     if (kz_case_role_of(&r->who, c) == KZ_CASE_ROLE_NONE)
         return kz_fail(&r->err, KZ_E_NOTFOUND, NULL, "no such case '%s'", id);
     /* Nobody manages a copy: the case changes on its home node only. */
-    if (action == KZ_CASE_MANAGE && kz_http_case_remote(r, c))
+    if (action == KZ_CASE_MANAGE && kz_sync_case_is_copy(r->st, c))
         return kz_sync_case_refuse_copy(r->st, c, &r->err);
     const char *why = NULL;
     if (!kz_acl_case_allows(&r->who, c, action, &why))
@@ -346,11 +346,6 @@ int kz_api_case_transition(kz_req *r)
 }
 
 /* ---- cases homed elsewhere -------------------------------------------------------------------- */
-
-bool kz_http_case_remote(kz_req *r, const kz_case *c)
-{
-    return kz_sync_case_is_copy(r->st, c);
-}
 
 int kz_http_case_forward(kz_req *r, const kz_case *c, kz_sync_case_action *x)
 {

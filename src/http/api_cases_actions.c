@@ -41,7 +41,7 @@ int kz_api_case_actions_list(kz_req *r)
     int rc = kz_http_case_begin(r, KZ_CASE_SUMMARY, &c);
     if (rc < 0)
         return rc;
-    bool lead_here = !strcmp(c.lead_org, r->who.org_id) && !kz_http_case_remote(r, &c);
+    bool lead_here = !strcmp(c.lead_org, r->who.org_id) && !kz_sync_case_is_copy(r->st, &c);
     kz_case_action_row *v = NULL;
     size_t n = 0;
     if ((rc = kz_store_case_actions_list(r->st, c.id, lead_here ? NULL : r->who.org_id,

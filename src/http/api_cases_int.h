@@ -16,11 +16,11 @@ int kz_http_case_begin(kz_req *r, kz_case_action action, kz_case *c);
 int kz_http_case_begin_body(kz_req *r, kz_case_action action, kz_case *c, json_t **body);
 
 /* Cases across nodes. A case not homed on this node (a copy from its lead
- * org's node) is changed only there: kz_http_case_load answers 409 naming
- * that node for lead-only operations; the other handlers, once their own
- * checks pass, call kz_http_case_forward, which records the work as a
- * signed action for the home node and answers 202. */
-bool kz_http_case_remote(kz_req *r, const kz_case *c);
+ * org's node, kz_sync_case_is_copy) is changed only there:
+ * kz_http_case_load answers 409 naming that node for lead-only operations;
+ * the other handlers, once their own checks pass, call
+ * kz_http_case_forward, which records the work as a signed action for the
+ * home node and answers 202. */
 int kz_http_case_forward(kz_req *r, const kz_case *c, kz_sync_case_action *x);
 
 #endif

@@ -67,7 +67,7 @@ static int answer(kz_req *r, kz_participation state)
                        kz_case_role_of(&r->who, &c) == KZ_CASE_ROLE_INVITED ? KZ_E_FORBIDDEN
                                                                             : KZ_E_CONFLICT,
                        NULL, "cannot answer: %s", why);
-    if (kz_http_case_remote(r, &c)) {
+    if (kz_sync_case_is_copy(r->st, &c)) {
         kz_sync_case_action x = {.action = state == KZ_PART_ACCEPTED ? "accept" : "decline",
                                  .tlp = -1, .status = -1, .obs_type = -1};
         return kz_http_case_forward(r, &c, &x);
@@ -205,7 +205,7 @@ int kz_api_case_task_patch(kz_req *r)
                        "the assigned org may change only the status; the lead org edits the rest");
     if (strcmp(before.org_id, t.org_id) && (rc = check_assignee(r, &c, &t)) < 0)
         return rc;
-    if (kz_http_case_remote(r, &c)) {
+    if (kz_sync_case_is_copy(r->st, &c)) {
         /* Only the status can be the caller's to change here: the lead's
          * people are on the home node. */
         kz_sync_case_action x = {.action = "task_status", .tlp = -1, .status = (int)t.status,

@@ -12,7 +12,7 @@
  * so every reader sees the same timeline whatever the order. */
 static int deliver_due(kz_req *r, const kz_case *c)
 {
-    if (!c->drill || kz_http_case_remote(r, c)) /* the home node delivers */
+    if (!c->drill || kz_sync_case_is_copy(r->st, c)) /* the home node delivers */
         return 0;
     return kz_store_case_injects_deliver(r->st, c->id, kz_time_now(), NULL, &r->err);
 }
@@ -55,14 +55,9 @@ int kz_api_case_timeline_add(kz_req *r)
     json_decref(j);
     if (rc < 0)
         return rc;
-    kz_case_entry *v = NULL;
-    size_t n = 0;
-    if (e.kind == KZ_ENTRY_CORRECTION &&
-        (rc = kz_store_case_entries(r->st, c.id, &r->arena, &v, &n, &r->err)) < 0)
+    if ((rc = kz_store_case_entry_admit(r->st, &r->who, &c, &e, &r->arena, &r->err)) < 0)
         return rc;
-    if ((rc = kz_acl_case_entry_admit(&r->who, &c, v, n, &e, &r->err)) < 0)
-        return rc;
-    if (kz_http_case_remote(r, &c)) {
+    if (kz_sync_case_is_copy(r->st, &c)) {
         kz_sync_case_action x = {.action = e.kind == KZ_ENTRY_CORRECTION ? "correction" : "comment",
                                  .text = e.text, .tlp = e.tlp, .status = -1, .obs_type = -1};
         memcpy(x.corrects, e.corrects, sizeof x.corrects);
@@ -135,7 +130,7 @@ int kz_api_case_link_add(kz_req *r)
         return rc;
     if (!may_see(r, kind, id))
         return kz_fail(&r->err, KZ_E_VALUE, "id", "id: no such %s '%s'", kind, id);
-    if (kz_http_case_remote(r, &c)) {
+    if (kz_sync_case_is_copy(r->st, &c)) {
         kz_sync_case_action x = {.action = "link", .link_kind = kind, .tlp = -1, .status = -1,
                                  .obs_type = -1};
         memcpy(x.object_id, id, sizeof x.object_id);
@@ -186,7 +181,7 @@ int kz_api_case_observable_add(kz_req *r)
     json_decref(j);
     if (rc < 0)
         return rc;
-    if (kz_http_case_remote(r, &c)) {
+    if (kz_sync_case_is_copy(r->st, &c)) {
         kz_sync_case_action x = {.action = "observable", .tlp = -1, .status = -1,
                                  .obs_type = (int)o.type, .value = o.value, .comment = o.comment};
         return kz_http_case_forward(r, &c, &x);
@@ -213,7 +208,7 @@ int kz_api_case_observable_promote(kz_req *r)
         rc = kz_http_param_uuid(r, 1, "observable", obs_id);
     if (rc < 0)
         return rc;
-    if (kz_http_case_remote(r, &c)) {
+    if (kz_sync_case_is_copy(r->st, &c)) {
         char home[256];
         kz_sync_case_home_name(r->st, &c, home, sizeof home);
         return kz_fail(&r->err, KZ_E_CONFLICT, NULL,

@@ -109,6 +109,15 @@ int kz_store_case_entries(kz_store *st, const char *case_id, kz_arena *a, kz_cas
                          err);
 }
 
+int kz_store_case_entry_admit(kz_store *st, const kz_principal *who, const kz_case *c,
+                              kz_case_entry *e, kz_arena *a, kz_err *err)
+{
+    kz_case_entry *v = NULL;
+    size_t n = 0;
+    int r = e->kind == KZ_ENTRY_CORRECTION ? kz_store_case_entries(st, c->id, a, &v, &n, err) : 0;
+    return r ? r : kz_acl_case_entry_admit(who, c, v, n, e, err);
+}
+
 /* ---- drill injects -------------------------------------------------------------------------- */
 
 int kz_store_case_inject_put(kz_store *st, const kz_case_inject *inj, kz_err *err)

@@ -1135,6 +1135,10 @@ int kz_store_case_entry_add(kz_store *st, const kz_case_entry *e, kz_err *err);
 /* Oldest first. */
 int kz_store_case_entries(kz_store *st, const char *case_id, kz_arena *a, kz_case_entry **out,
                           size_t *n, kz_err *err);
+/* kz_acl_case_entry_admit for a new entry e by who in case c, with the
+ * case's timeline read here when e is a correction (a the memory). */
+int kz_store_case_entry_admit(kz_store *st, const kz_principal *who, const kz_case *c,
+                              kz_case_entry *e, kz_arena *a, kz_err *err);
 
 /* Drill injects: scheduled texts delivered into the timeline when due. */
 int kz_store_case_inject_put(kz_store *st, const kz_case_inject *inj, kz_err *err);
@@ -1225,9 +1229,10 @@ int kz_store_org_placeholder(kz_store *st, const char *org_id, bool *yes, kz_err
 int kz_store_case_action_put(kz_store *st, const char *id, const char *case_id,
                              const char *org_id, const char *body, const char *state,
                              const char *note, kz_err *err);
-/* The body and state of an action; KZ_E_NOTFOUND when unknown. */
+/* The body and state of an action, and its case when case_id is not
+ * NULL; KZ_E_NOTFOUND when unknown. */
 int kz_store_case_action_get(kz_store *st, const char *id, kz_arena *a, char **body,
-                             char **state, kz_err *err);
+                             char **state, kz_uuid case_id, kz_err *err);
 /* On the home node: the results of org_id's actions on case_id, the newest
  * `limit`, oldest first. */
 int kz_store_case_action_results(kz_store *st, const char *case_id, const char *org_id,
@@ -1235,11 +1240,9 @@ int kz_store_case_action_results(kz_store *st, const char *case_id, const char *
                                  size_t *n, kz_err *err);
 /* On a participant's node: the home node's results for org_id's actions
  * on case_id, recorded on the actions still in the outbox here (one this
- * node did not send, or already settled, is left as it is). *settled: how
- * many changed. */
+ * node did not send, or already settled, is left as it is). */
 int kz_store_case_action_results_apply(kz_store *st, const char *case_id, const char *org_id,
-                                       const kz_case_action_result *v, size_t n, size_t *settled,
-                                       kz_err *err);
+                                       const kz_case_action_result *v, size_t n, kz_err *err);
 /* One action as listed (GET /cases/{id}/actions). */
 typedef struct kz_case_action_row {
     kz_uuid id, org_id;

@@ -415,10 +415,11 @@ int kz_store_case_action_put(kz_store *st, const char *id, const char *case_id,
 }
 
 int kz_store_case_action_get(kz_store *st, const char *id, kz_arena *a, char **body,
-                             char **state, kz_err *err)
+                             char **state, kz_uuid case_id, kz_err *err)
 {
     *body = *state = NULL;
-    sqlite3_stmt *s = kz__stmt(st, "SELECT body, state FROM case_actions WHERE id = ?1", err);
+    sqlite3_stmt *s =
+        kz__stmt(st, "SELECT body, state, case_id FROM case_actions WHERE id = ?1", err);
     if (!s)
         return kz__code(err);
     kz__bind_text(s, 1, id);
@@ -427,6 +428,8 @@ int kz_store_case_action_get(kz_store *st, const char *id, kz_arena *a, char **b
         kz_rd rd = {s, a, false};
         *body = kz__col_str(&rd, 0);
         *state = kz__col_str(&rd, 1);
+        if (case_id)
+            kz__col_uuid(&rd, 2, case_id);
         kz__reset(s);
         return rd.oom ? kz_fail(err, KZ_E_NOMEM, "", "out of memory") : 0;
     }
@@ -468,10 +471,8 @@ int kz_store_case_action_results(kz_store *st, const char *case_id, const char *
 }
 
 int kz_store_case_action_results_apply(kz_store *st, const char *case_id, const char *org_id,
-                                       const kz_case_action_result *v, size_t n, size_t *settled,
-                                       kz_err *err)
+                                       const kz_case_action_result *v, size_t n, kz_err *err)
 {
-    *settled = 0;
     if (!n)
         return 0;
     int r = kz_store_begin(st, err);
@@ -492,8 +493,6 @@ int kz_store_case_action_results_apply(kz_store *st, const char *case_id, const 
         int rc = kz__run(st, s);
         if (rc)
             r = kz__dberr(st, rc, err, "recording a case action result");
-        else
-            *settled += (size_t)sqlite3_changes(st->db);
     }
     if (r)
         return kz__fail_txn(st, r);

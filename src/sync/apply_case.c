@@ -67,10 +67,9 @@ int kz__sync_apply_case(kz_store *st, const kz_node_identity *id, kz_sync_object
         r = kz_store_sync_case_put(st, s, &changed, err);
     /* What the home node did with this org's actions, on those sent from
      * here and still waiting (GET /cases/{id}/actions shows it). */
-    size_t settled = 0;
     if (!r)
         r = kz_store_case_action_results_apply(st, s->c.id, o->audience, s->results,
-                                               s->n_results, &settled, err);
+                                               s->n_results, err);
     if (r)
         return r;
     if (changed)

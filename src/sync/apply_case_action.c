@@ -56,14 +56,15 @@ static const char *check(kz_store *st, const kz_sync_case_action *x, const kz_pr
                                                                : KZ_ENTRY_COMMENT,
                            .tlp = x->tlp};
         snprintf(e.corrects, sizeof e.corrects, "%s", x->corrects);
-        kz_case_entry *v = NULL;
-        size_t n = 0;
-        if (e.kind == KZ_ENTRY_CORRECTION &&
-            (*rc = kz_store_case_entries(st, c->id, a, &v, &n, err)))
-            return "store";
         kz_err why_err = {0};
-        if (kz_acl_case_entry_admit(who, c, v, n, &e, &why_err) == 0)
+        int ar = kz_store_case_entry_admit(st, who, c, &e, a, &why_err);
+        if (ar == 0)
             return NULL;
+        if (ar != KZ_E_VALUE) {
+            *err = why_err;
+            *rc = ar;
+            return "store";
+        }
         const char *why_text = kz_arena_strdup(a, why_err.msg);
         return why_text ? why_text : "entry: refused";
     }
@@ -173,7 +174,7 @@ int kz__sync_apply_case_action(kz_store *st, kz_sync_object *o, kz_arena *a,
     const kz_sync_case_action *x = &o->case_action;
     kz_err e = {0};
     char *body = NULL, *state = NULL;
-    int r = kz_store_case_action_get(st, x->id, a, &body, &state, &e);
+    int r = kz_store_case_action_get(st, x->id, a, &body, &state, NULL, &e);
     if (r == 0) { /* seen before (or our own outbox): nothing more */
         stats->unchanged++;
         return 0;

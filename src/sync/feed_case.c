@@ -205,10 +205,18 @@ int kz__sync_feed_case_action(kz_store *st, const kz_node_identity *id, const kz
     kz_arena a;
     kz_arena_init(&a);
     char *body = NULL, *state = NULL;
+    kz_uuid case_id = "";
     kz_err e = {0};
-    int r = kz_store_case_action_get(st, action_id, &a, &body, &state, &e);
-    bool refused = !r && !strcmp(state, "refused");
-    if (r == KZ_E_NOTFOUND || (!r && strcmp(state, "outbox") != 0 && !refused)) {
+    int r = kz_store_case_action_get(st, action_id, &a, &body, &state, case_id, &e);
+    if (!r && strcmp(state, "outbox") != 0) {
+        /* Received here and refused: the case goes again, with the
+         * reason, to the acting org's node (the caller cuts it). */
+        if (!strcmp(state, "refused"))
+            memcpy(recut, case_id, sizeof(kz_uuid));
+        kz_arena_free(&a);
+        return 0;
+    }
+    if (r == KZ_E_NOTFOUND) {
         kz_arena_free(&a);
         return 0;
     }
@@ -226,13 +234,6 @@ int kz__sync_feed_case_action(kz_store *st, const kz_node_identity *id, const kz
     if (r) {
         kz_arena_free(&a);
         return r;
-    }
-    if (refused) {
-        /* Received here and refused: the case goes again, with the
-         * reason, to the acting org's node (the caller cuts it). */
-        snprintf(recut, sizeof(kz_uuid), "%s", x.case_id);
-        kz_arena_free(&a);
-        return 0;
     }
     /* Only to the lead's own node (never through a hub), and only for an
      * org this node speaks for. */

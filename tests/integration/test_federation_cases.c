@@ -834,11 +834,11 @@ static void test_home_acl_refuses_actions(void **state)
     kz_arena a;
     kz_arena_init(&a);
     char *body = NULL, *st_state = NULL;
-    assert_int_equal(kz_store_case_action_get(st, x.id, &a, &body, &st_state, &err), 0);
+    assert_int_equal(kz_store_case_action_get(st, x.id, &a, &body, &st_state, NULL, &err), 0);
     assert_string_equal(st_state, "refused");
-    assert_int_equal(kz_store_case_action_get(st, y.id, &a, &body, &st_state, &err), 0);
+    assert_int_equal(kz_store_case_action_get(st, y.id, &a, &body, &st_state, NULL, &err), 0);
     assert_string_equal(st_state, "refused");
-    assert_int_equal(kz_store_case_action_get(st, w.id, &a, &body, &st_state, &err), 0);
+    assert_int_equal(kz_store_case_action_get(st, w.id, &a, &body, &st_state, NULL, &err), 0);
     assert_string_equal(st_state, "refused");
     kz_arena_free(&a);
     kz_store_close(st);
@@ -1049,7 +1049,7 @@ static void test_action_user_of_other_org_refused(void **state)
     kz_arena a;
     kz_arena_init(&a);
     char *body = NULL, *st_state = NULL;
-    assert_int_equal(kz_store_case_action_get(st, x.id, &a, &body, &st_state, &err), 0);
+    assert_int_equal(kz_store_case_action_get(st, x.id, &a, &body, &st_state, NULL, &err), 0);
     assert_string_equal(st_state, "refused");
     kz_arena_free(&a);
     kz_store_close(st);
