@@ -524,6 +524,13 @@ static void test_actions_listed_for_own_org(void **state)
     r = kz_getf(&A, a3_key, "/api/v1/cases/%s/actions", CASE1);
     KZ_EXPECT(r, 404);
     kz_resp_free(&r);
+    /* no key: 401; a query the route does not take: 400 naming it */
+    r = kz_getf(&A, NULL, "/api/v1/cases/%s/actions", CASE1);
+    KZ_EXPECT_ERR(r, 401, "unauthorized", "Authorization");
+    kz_resp_free(&r);
+    r = kz_getf(&A, a2_key, "/api/v1/cases/%s/actions?limit=5", CASE1);
+    KZ_EXPECT_ERR(r, 400, "invalid", "limit");
+    kz_resp_free(&r);
 }
 
 /* Lead-only operations on a copy: 409 naming the lead's node. */
@@ -581,6 +588,7 @@ static void test_cli_participant_work_is_sent(void **state)
     assert_int_not_equal(KZ_CLI(&B, out, sizeof out, "case", "comment", CASE1, "--org", "CERT-B",
                              "--text", "too loose", "--tlp", "clear"),
                          0);
+    assert_non_null(strstr(out, "tlp: 'clear' is looser than the case's 'amber'"));
     /* not in the copy until A has applied it */
     assert_false(has_entry(&B, CASE1, "cli on the copy"));
     KZ_WAIT_UNTIL(has_entry(&A, CASE1, "cli on the copy"), 20000);

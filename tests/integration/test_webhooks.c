@@ -812,6 +812,30 @@ static void test_access(void **state)
     kz_resp_free(&r);
 }
 
+/* The delivery settings of `kizuna serve`: a value out of range is refused
+ * naming the option and its range, and no server starts. */
+static void test_bad_delivery_settings(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *opt, *value, *message;
+    } cases[] = {
+        {"--webhook-workers", "0", "option '--webhook-workers': '0' is not a number from 1 to 64"},
+        {"--webhook-workers", "65", "option '--webhook-workers': '65' is not a number from 1 to 64"},
+        {"--webhook-workers", "x", "option '--webhook-workers': 'x' is not a number from 1 to 64"},
+        {"--webhook-timeout-s", "0",
+         "option '--webhook-timeout-s': '0' is not a number from 1 to 300"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *args[] = {"serve",      "--db", N.db, "--listen", "127.0.0.1:0",
+                              cases[i].opt, cases[i].value, NULL};
+        char out[1024];
+        assert_int_equal(kz_node_run_all(args, out, sizeof out), 2);
+        if (!strstr(out, cases[i].message) || strstr(out, "listening on"))
+            fail_msg("%s %s: %s", cases[i].opt, cases[i].value, out);
+    }
+}
+
 static void test_bad_webhooks(void **state)
 {
     (void)state;
@@ -910,6 +934,7 @@ int main(void)
         cmocka_unit_test(test_secret_shown_once),
         cmocka_unit_test(test_access),
         cmocka_unit_test(test_bad_webhooks),
+        cmocka_unit_test(test_bad_delivery_settings),
         cmocka_unit_test(test_ssrf_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
