@@ -26,10 +26,12 @@ rm -rf "$WORK" && mkdir -p "$WORK/env"
 cd "$WORK"
 
 # Envelopes of 10,000 indicators: unique addresses and domains, patterns
-# as `kizuna stix export` writes them.
+# as `kizuna stix export` writes them, random version-4 ids as producers
+# mint them (ids in order would make the id index cheaper than it is).
 python3 - "$K" <<'PY'
-import sys, uuid
+import random, sys, uuid
 k = int(sys.argv[1]); per = 10000
+rng = random.Random(3)
 for e in range(k):
     with open("env/%04d.json" % e, "w") as out:
         out.write('{"objects":[')
@@ -37,7 +39,7 @@ for e in range(k):
             i = e * per + j
             if j:
                 out.write(",")
-            oid = uuid.UUID(int=(0x4000 << 64) | (0x8 << 60) | i)
+            oid = uuid.UUID(int=rng.getrandbits(128), version=4)
             if i % 2:
                 a = (10 << 24) | (i & 0xffffff)
                 pat = "[ipv4-addr:value = '%d.%d.%d.%d']" % (a >> 24 & 255, a >> 16 & 255, a >> 8 & 255, a & 255)

@@ -3,13 +3,15 @@
  * keep what the mapping needs (markings, and for reports, indicators,
  * identities and sightings their few useful properties).
  *
- * The full reads run on reader threads, a chunk of objects at a time. For
- * an all-or-nothing import the main thread plans from the skim (plus the
- * few reports, identities and sightings, read in full first) and stores
- * each chunk as soon as it is read, so reading and writing overlap and a
- * chunk's memory goes once it is stored; an invalid object anywhere rolls
- * the whole transaction back. A partial import (TAXII's Add Objects) reads
- * everything first, so that invalid objects never take part in the plan.
+ * The full reads run on reader threads, a chunk of objects at a time. The
+ * main thread plans from the skim (plus the few reports, identities and
+ * sightings, read in full first) and stores each chunk as soon as it is
+ * read, so reading and writing overlap and a chunk's memory goes once it is
+ * stored. In an all-or-nothing import an invalid object anywhere rolls the
+ * whole transaction back. A partial import (TAXII's Add Objects) leaves
+ * invalid objects out as their chunk is stored; the plan depends on an
+ * object the skim alone saw only when its id comes more than once, so those
+ * are read before planning (settle_repeats).
  *
  * Objects are parsed one at a time from their byte span, so a million-object
  * bundle never becomes one tree, and what is stored is the object's own text.
@@ -334,7 +336,7 @@ static void read_chunk(sx_import *im, size_t k, kz_buf *norm)
 {
     sx_chunk *c = &im->chunks[k];
     sx_reader rd = {.im = im, .data = &c->data, .notes = &c->notes, .chunk = c};
-    size_t from = k * KZ_STIX_CHUNK, to = from + KZ_STIX_CHUNK;
+    size_t from = k * im->chunk, to = from + im->chunk;
     if (to > im->n)
         to = im->n;
     for (size_t i = from; i < to; i++)
@@ -351,12 +353,11 @@ static void *reader_run(void *arg)
     for (;;) {
         /* A chunk is read once the skim is past it (the skim fills its
          * records' spans and ids, and reads some of them in full). */
-        /* Nor more than a few chunks ahead of the writer when streaming:
-         * what is read waits in memory until it is stored. */
+        /* Nor more than a few chunks ahead of the writer: what is read
+         * waits in memory until it is stored. */
         pthread_mutex_lock(&sy->mu);
         while (im->next_chunk < im->n_chunks &&
-               (im->next_chunk >= im->skimmed ||
-                (im->stream && im->next_chunk >= im->stored + KZ_STIX_AHEAD)))
+               (im->next_chunk >= im->skimmed || im->next_chunk >= im->stored + KZ_STIX_AHEAD))
             pthread_cond_wait(&sy->cv, &sy->mu);
         size_t k = im->next_chunk < im->n_chunks ? im->next_chunk++ : SIZE_MAX;
         pthread_mutex_unlock(&sy->mu);
@@ -376,11 +377,13 @@ void kz__stix_chunk_stored(sx_import *im, size_t k)
 {
     sx_sync *sy = im->sync;
     if (!sy) {
-        im->stored = k + 1;
+        if (im->stored < k + 1)
+            im->stored = k + 1;
         return;
     }
     pthread_mutex_lock(&sy->mu);
-    im->stored = k + 1;
+    if (im->stored < k + 1)
+        im->stored = k + 1;
     pthread_cond_broadcast(&sy->cv);
     pthread_mutex_unlock(&sy->mu);
 }
@@ -410,16 +413,16 @@ void kz__stix_chunk_wait(sx_import *im, size_t k)
 static void readers_start(sx_import *im)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    /* Streaming, this thread skims and then stores (the slower half): the
-     * readers get the other cores. */
-    if (im->stream && cpus > 1)
+    /* This thread skims and then stores (the slower half): the readers get
+     * the other cores. */
+    if (cpus > 1)
         cpus--;
     size_t nr = im->n_chunks;
     if (cpus > 0 && nr > (size_t)cpus)
         nr = (size_t)cpus;
     if (nr > KZ_STIX_READERS)
         nr = KZ_STIX_READERS;
-    if (nr < 2 && !(im->stream && im->n_chunks > 1))
+    if (im->n_chunks < 2)
         return;
     sx_sync *sy = kz_arena_alloc(&im->work, sizeof *sy);
     if (!sy)
@@ -474,7 +477,7 @@ void kz__stix_drop_input(const sx_import *im, size_t end) { drop_range(im, 0, en
 /* The end of chunk k's last object in the input. */
 size_t kz__stix_chunk_end(const sx_import *im, size_t k)
 {
-    size_t last = (k + 1) * KZ_STIX_CHUNK;
+    size_t last = (k + 1) * im->chunk;
     if (last > im->n)
         last = im->n;
     return last ? im->doc.objs[last - 1].off + im->doc.objs[last - 1].len : 0;
@@ -566,13 +569,12 @@ static void skim_range(skim_part *sp)
     kz_buf_init(&norm);
     size_t begin = sp->from < im->n ? im->doc.objs[sp->from].off : 0;
     for (size_t i = sp->from; i < sp->to; i++) {
-        if (i % KZ_STIX_CHUNK == 0 && i > sp->from) {
+        if (i % im->chunk == 0 && i > sp->from) {
             if (sp->first)
-                skimmed_up_to(im, i / KZ_STIX_CHUNK);
-            /* Behind the skim until the readers come (streaming only: a
-             * partial import keeps what it reads to the end anyway). */
-            if (im->stream && i >= sp->from + (size_t)2 * KZ_STIX_CHUNK)
-                drop_range(im, begin, kz__stix_chunk_end(im, i / KZ_STIX_CHUNK - 2));
+                skimmed_up_to(im, i / im->chunk);
+            /* Behind the skim until the readers come. */
+            if (i >= sp->from + (size_t)2 * im->chunk)
+                drop_range(im, begin, kz__stix_chunk_end(im, i / im->chunk - 2));
         }
         sx_rec *r = &im->recs[i];
         r->index = (long)i;
@@ -612,9 +614,9 @@ static void skim_all(sx_import *im)
     skim_part b = {.im = im, .keep = &im->work2};
     pthread_t helper;
     bool two = false;
-    if (im->n_chunks >= KZ_STIX_SKIM2_MIN && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+    if (im->n >= KZ_STIX_SKIM2_MIN * KZ_STIX_CHUNK && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
         json_decref(json_object()); /* jansson seeds its hash before the threads */
-        a.to = b.from = im->n_chunks / 2 * KZ_STIX_CHUNK;
+        a.to = b.from = im->n_chunks / 2 * im->chunk;
         b.to = im->n;
         two = pthread_create(&helper, NULL, skim_run, &b) == 0;
         if (!two)
@@ -622,7 +624,7 @@ static void skim_all(sx_import *im)
     }
     skim_range(&a);
     if (two) {
-        skimmed_up_to(im, a.to / KZ_STIX_CHUNK); /* the readers go on meanwhile */
+        skimmed_up_to(im, a.to / im->chunk); /* the readers go on meanwhile */
         pthread_join(helper, NULL);
     }
     im->n_early_invalid = a.n_early_invalid + b.n_early_invalid;
@@ -693,7 +695,7 @@ static void fill_items(sx_import *im)
         kz_stix_item *it = &rep->items[i];
         it->id = kz_arena_strdup(im->a, r->id ? r->id : "");
         it->version = r->version ? kz_arena_strdup(im->a, r->version) : NULL;
-        it->status = r->status == SX_S_INVALID ? KZ_STIX_ITEM_INVALID
+        it->status = r->status == SX_S_INVALID || r->bad ? KZ_STIX_ITEM_INVALID
                      : r->status == SX_S_DUP   ? KZ_STIX_ITEM_DUPLICATE
                                                : KZ_STIX_ITEM_STORED;
         it->message = r->message ? kz_arena_strdup(im->a, r->message) : NULL;
@@ -713,18 +715,50 @@ size_t kz__stix_wait_all(sx_import *im)
     return bad;
 }
 
-/* Sets up the records and chunks, skims, and starts the readers; a partial
- * import then waits for every full read. */
+/* A partial import plans before most objects are read in full. Whether an
+ * unread object is valid changes the plan only when its id comes more than
+ * once (which version is the newest, which copy is the duplicate): the
+ * chunks up to the last such object are read first, and the invalid
+ * objects in them leave the id table before planning. */
+static int settle_repeats(sx_import *im)
+{
+    size_t last = SIZE_MAX;
+    for (size_t i = 0; i < im->n; i++) {
+        const sx_rec *r = &im->recs[i];
+        if (r->status != SX_S_INVALID && !r->early && (r->group != r || r->next_same))
+            last = i / im->chunk;
+    }
+    if (last == SIZE_MAX)
+        return 0;
+    kz__stix_chunk_stored(im, last); /* the readers may go that far now */
+    for (size_t k = 0; k <= last; k++)
+        kz__stix_chunk_wait(im, k);
+    bool changed = false;
+    size_t end = (last + 1) * im->chunk < im->n ? (last + 1) * im->chunk : im->n;
+    for (size_t i = 0; i < end; i++)
+        if (im->recs[i].bad && im->recs[i].status != SX_S_INVALID) {
+            im->recs[i].status = SX_S_INVALID;
+            changed = true;
+        }
+    if (!changed)
+        return 0;
+    for (size_t i = 0; i < im->n; i++)
+        im->recs[i].group = im->recs[i].next_same = im->recs[i].last_same = NULL;
+    return index_records(im);
+}
+
+/* Sets up the records and chunks, skims, starts the readers and indexes
+ * the ids. */
 static int read_input(sx_import *im, kz_err *err)
 {
     im->n = im->doc.n;
     im->rep->n_objects = im->n;
-    im->stream = im->all_or_nothing;
     /* The scan read it all; the skim and the readers read it again, in
      * order, a chunk at a time. */
-    if (im->stream && im->n)
+    if (im->n)
         kz__stix_drop_input(im, im->doc.objs[im->n - 1].off + im->doc.objs[im->n - 1].len);
-    im->n_chunks = (im->n + KZ_STIX_CHUNK - 1) / KZ_STIX_CHUNK;
+    im->chunk = im->n < KZ_STIX_SMALL_CHUNKS * KZ_STIX_CHUNK ? KZ_STIX_CHUNK / 4 : KZ_STIX_CHUNK;
+    im->n_chunks = (im->n + im->chunk - 1) / im->chunk;
     im->recs = im->n ? kz_arena_alloc(&im->work, im->n * sizeof *im->recs) : NULL;
     im->chunks = im->n_chunks ? kz_arena_alloc(&im->work, im->n_chunks * sizeof *im->chunks) : NULL;
     if (im->n && (!im->recs || !im->chunks)) {
@@ -737,14 +771,7 @@ static int read_input(sx_import *im, kz_err *err)
     }
     readers_start(im);
     skim_all(im);
-    if (!im->stream) {
-        kz__stix_wait_all(im);
-        readers_join(im);
-        for (size_t i = 0; i < im->n; i++)
-            if (im->recs[i].bad)
-                im->recs[i].status = SX_S_INVALID;
-    }
-    if (index_records(im) != 0)
+    if (index_records(im) != 0 || (!im->all_or_nothing && settle_repeats(im) != 0))
         return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
     return 0;
 }

@@ -133,6 +133,29 @@ static bool seen_add(seen *s, sx_rec *r)
     }
 }
 
+/* Which ids of the input the node holds no version of, asked once for the
+ * whole input (an import of new objects then looks none up one by one). */
+static int ask_absent(sx_import *im, kz_err *err)
+{
+    sx_rec **heads = kz_arena_alloc(&im->work, im->n * sizeof *heads + 1);
+    const char **ids = kz_arena_alloc(&im->work, im->n * sizeof *ids + 1);
+    bool *absent = kz_arena_alloc(&im->work, im->n * sizeof *absent + 1);
+    if (!heads || !ids || !absent)
+        return nomem(err);
+    size_t n = 0;
+    for (size_t i = 0; i < im->n; i++) {
+        sx_rec *r = &im->recs[i];
+        if (r->status != SX_S_INVALID && r->group == r) {
+            heads[n] = r;
+            ids[n++] = r->id;
+        }
+    }
+    int rc = kz_store_stix_absent(im->st, ids, n, absent, err);
+    for (size_t k = 0; !rc && k < n; k++)
+        heads[k]->absent = absent[k];
+    return rc;
+}
+
 static int classify(sx_import *im, bool empty, kz_err *err)
 {
     /* Only ids that come more than once need the table. */
@@ -146,13 +169,19 @@ static int classify(sx_import *im, bool empty, kz_err *err)
         if (!(sn.slot = kz_arena_alloc(&im->work, sn.cap * sizeof(sx_rec *))))
             return nomem(err);
     }
+    if (!empty) {
+        int rc = ask_absent(im, err);
+        if (rc)
+            return rc;
+    }
     for (size_t i = 0; i < im->n; i++) {
         sx_rec *r = &im->recs[i];
         if (r->status == SX_S_INVALID)
             continue;
         kz_stix_known k;
         memset(&k, 0, sizeof k);
-        int rc = empty ? 0 : kz_store_stix_lookup(im->st, r->id, r->vkey, &k, err);
+        int rc = empty || r->group->absent ? 0
+                                            : kz_store_stix_lookup(im->st, r->id, r->vkey, &k, err);
         if (rc)
             return rc;
         sx_rec *g = r->group;
@@ -454,28 +483,43 @@ static int update_event(sx_import *im, const sx_event *e, kz_err *err)
     return kz_store_event_update(im->st, &ev, err);
 }
 
-static int write_events(sx_import *im, size_t *made, kz_err *err)
+/* A new event, stored empty: its objects follow chunk by chunk. */
+static int write_new_event(sx_import *im, sx_event *e, kz_err *err)
+{
+    kz_event ev;
+    if (fill_event(im, e, &ev))
+        return nomem(err);
+    int rc = kz_store_event_put(im->st, &ev, err);
+    if (rc)
+        return rc;
+    e->written = true;
+    im->n_events_made++;
+    return kz_strlist_push(im->a, &im->rep->events, e->id) ? nomem(err) : 0;
+}
+
+/* The events of reports, before their objects. The catch-all waits for its
+ * first object (write_chunk): a partial import may find every object it
+ * was made for invalid, and then there is none. */
+static int write_events(sx_import *im, kz_err *err)
 {
     for (size_t i = 0; i < im->n_events; i++) {
         sx_event *e = &im->events[i];
         int rc = 0;
         if (e->is_new) {
-            /* Stored now, empty: its indicators follow chunk by chunk. */
-            kz_event ev;
-            if (fill_event(im, e, &ev))
-                return nomem(err);
-            rc = kz_store_event_put(im->st, &ev, err);
-            (*made)++;
-        } else if (e->report) {
+            if (e->report && (rc = write_new_event(im, e, err)))
+                return rc;
+            continue;
+        }
+        if (e->report) {
             rc = update_event(im, e, err);
             if (!rc)
                 rc = kz__stix_report_version(im, e, err);
         }
         if (rc)
             return rc;
-        /* A new event's id is new; only existing ones can repeat (and are
-         * few), so a bundle of many reports is not quadratic here. */
-        if ((e->is_new || !kz_strlist_has(&im->rep->events, e->id)) &&
+        /* Only existing events can repeat (and are few), so a bundle of
+         * many reports is not quadratic here. */
+        if (!kz_strlist_has(&im->rep->events, e->id) &&
             kz_strlist_push(im->a, &im->rep->events, e->id))
             return nomem(err);
     }
@@ -616,7 +660,7 @@ static int flush_rows(sx_import *im, writer *w, kz_err *err)
 static int write_chunk(sx_import *im, writer *w, size_t k, kz_err *err)
 {
     sx_chunk *c = &im->chunks[k];
-    size_t from = k * KZ_STIX_CHUNK, to = from + KZ_STIX_CHUNK;
+    size_t from = k * im->chunk, to = from + im->chunk;
     if (to > im->n)
         to = im->n;
     int rc = 0;
@@ -626,7 +670,11 @@ static int write_chunk(sx_import *im, writer *w, size_t k, kz_err *err)
             w->dups++;
         if (r->status != SX_S_STORE || r->bad)
             continue;
-        rc = map_record(im, w, r, &c->data, err);
+        int home = r->group->home;
+        if (home >= 0 && im->events[home].is_new && !im->events[home].written)
+            rc = write_new_event(im, &im->events[home], err);
+        if (!rc)
+            rc = map_record(im, w, r, &c->data, err);
         if (!rc)
             rc = add_row(im, w, r, err);
     }
@@ -641,7 +689,7 @@ static int write_chunk(sx_import *im, writer *w, size_t k, kz_err *err)
  * plan read early and keeps). */
 static void drop_chunk(sx_import *im, size_t k)
 {
-    size_t from = k * KZ_STIX_CHUNK, to = from + KZ_STIX_CHUNK;
+    size_t from = k * im->chunk, to = from + im->chunk;
     if (to > im->n)
         to = im->n;
     for (size_t i = from; i < to; i++) {
@@ -667,12 +715,11 @@ static int write_objects(sx_import *im, size_t *stored, size_t *dups, size_t *in
         kz__stix_chunk_wait(im, k);
         /* All or nothing: after an invalid object there is nothing left to
          * store, only to read (so that every invalid one is listed). */
-        if (im->stream && im->chunks[k].n_invalid)
+        if (im->all_or_nothing && im->chunks[k].n_invalid)
             rc = KZ_E_VALUE;
         if (!rc)
             rc = write_chunk(im, w, k, err);
-        if (im->stream)
-            drop_chunk(im, k);
+        drop_chunk(im, k);
         kz__stix_chunk_stored(im, k);
     }
     kz_buf_free(&w->text);
@@ -780,13 +827,13 @@ static int store_empty(sx_import *im, bool *empty, kz_err *err)
 
 int kz__stix_import_store(sx_import *im, kz_err *err)
 {
-    size_t orgs_made = 0, orgs_linked = 0, inds = 0, events = 0, stored = 0, dups = 0, sights = 0;
+    size_t orgs_made = 0, orgs_linked = 0, inds = 0, stored = 0, dups = 0, sights = 0;
     /* A large load into a node without STIX objects (asked again inside the
      * transaction: this answer only picks the journal) may leave WAL for
      * its transaction (kz_store_begin_bulk). */
     bool empty = false;
     int rc = 0;
-    if (im->stream && im->n >= kz__stix_bulk_min)
+    if (im->all_or_nothing && im->n >= kz__stix_bulk_min)
         rc = store_empty(im, &empty, err);
     if (!rc)
         rc = empty ? kz_store_begin_bulk(im->st, err) : kz_store_begin(im->st, err);
@@ -800,7 +847,7 @@ int kz__stix_import_store(sx_import *im, kz_err *err)
     if (!rc)
         rc = plan_events(im, err);
     if (!rc)
-        rc = write_events(im, &events, err);
+        rc = write_events(im, err);
     kz_strlist bulk = {NULL, 0};
     if (!rc && bulk_fits(im, empty) &&
         !(rc = kz_store_stix_bulk_begin(im->st, &im->work, &bulk, err)) && bulk.n)
@@ -812,9 +859,9 @@ int kz__stix_import_store(sx_import *im, kz_err *err)
         rc = kz_store_stix_bulk_end(im->st, &bulk, err);
     if (!rc)
         rc = sightings(im, &sights, err);
-    /* Streaming: the last chunks may still be being read; one invalid
+    /* The last chunks may still be being read; all or nothing, one invalid
      * object anywhere and nothing is kept. */
-    if (!rc && im->stream && kz__stix_wait_all(im))
+    if (!rc && im->all_or_nothing && kz__stix_wait_all(im))
         rc = KZ_E_VALUE;
     if (rc) {
         kz_store_rollback(im->st);
@@ -828,7 +875,7 @@ int kz__stix_import_store(sx_import *im, kz_err *err)
     kz_stix_report *rep = im->rep;
     rep->n_stored = stored;
     rep->n_duplicates = dups;
-    rep->n_events = events;
+    rep->n_events = im->n_events_made;
     rep->n_indicators = inds + im->n_ind_created;
     rep->n_sightings = sights;
     rep->n_orgs_created = orgs_made;

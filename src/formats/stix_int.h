@@ -144,6 +144,7 @@ typedef struct sx_rec {
     struct sx_rec *next_same; /* the next record of this id */
     struct sx_rec *last_same; /* group-level: the last record of this id so far */
     /* group-level (on the first record of an id) */
+    bool absent;              /* the node has no version of it (one ask for all) */
     size_t known_versions;    /* on the node before this import */
     kz_time known_max;
     kz_uuid known_event;
@@ -158,24 +159,30 @@ typedef struct sx_rec {
 
 /* Threads that read (parse and validate) a large input in parallel. */
 #define KZ_STIX_READERS 4
-/* Objects per chunk: the unit a reader takes and the writer stores. */
+/* Objects per chunk: the unit a reader takes and the writer stores. The
+ * writer waits for the first chunk's full read before it stores anything,
+ * so an input of fewer than KZ_STIX_SMALL_CHUNKS such chunks is cut into
+ * quarter chunks (a TAXII envelope of 10,000 objects starts 3x sooner). */
 #define KZ_STIX_CHUNK 4096
-/* How many chunks the readers may be ahead of the writer when streaming. */
+#define KZ_STIX_SMALL_CHUNKS 16
+/* How many chunks the readers may be ahead of the writer. */
 #define KZ_STIX_AHEAD 6
-/* Chunks from which two threads skim the input (stix_import.c). */
+/* Full-size chunks' worth of objects from which two threads skim the
+ * input (stix_import.c). */
 #define KZ_STIX_SKIM2_MIN 8
 
 /* An event the import puts objects into. */
 typedef struct sx_event {
     kz_uuid id;
     bool is_new;       /* made by this import */
+    bool written;      /* a new one is stored on first use (write_objects) */
     kz_tlp tlp;
     sx_rec *report;    /* the report it was made from; NULL for the catch-all */
 } sx_event;
 
-/* A run of KZ_STIX_CHUNK objects as read by one reader: what the full reads
- * keep until the objects are stored (data, freed then when streaming), and
- * their messages (kept to the end, joined in input order). */
+/* A run of im->chunk objects as read by one reader: what the full reads
+ * keep until the objects are stored (data, freed then), and their messages
+ * (kept to the end, joined in input order). */
 typedef struct sx_chunk {
     kz_arena data, notes;
     kz_errlist errors, warnings;
@@ -213,8 +220,8 @@ typedef struct sx_import {
     kz_uuid ours_cache; /* the last event asked about, and whether it is org's */
     bool ours_cache_val;
     /* reading: chunks taken by reader threads, stored in order by the writer */
-    bool stream;        /* store while reading (all or nothing); else read all first */
     sx_chunk *chunks;
+    size_t chunk;       /* objects per chunk: KZ_STIX_CHUNK or a quarter */
     size_t n_chunks, next_chunk, n_threads;
     size_t skimmed;     /* chunks the skim is done with */
     size_t stored;      /* chunks the writer is done with */
@@ -224,6 +231,7 @@ typedef struct sx_import {
     kz_indicator *ind_buf; /* the kz indicators of the chunk being stored */
     size_t n_ind;
     int ind_event;      /* the event they go into */
+    size_t n_events_made;
     size_t n_ind_created, n_ind_updated, n_ind_deleted, n_moved;
 } sx_import;
 

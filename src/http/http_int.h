@@ -37,6 +37,8 @@ typedef struct kz_http_server {
     kz_ratelimit *basic_ip;    /* ... and per client address */
     /* notifications (notify_*.c): the audit queue and its writer, live streams */
     struct kz_notify *notify;
+    /* the workers' WAL checkpoints, off the request (store/checkpointer.c) */
+    kz_checkpointer *checkpointer;
 } kz_http_server;
 
 /* ---- one request --------------------------------------------------------- */

@@ -188,6 +188,7 @@ static void server_free(kz_http_server *srv)
     kz_ratelimit_free(srv->basic_email);
     kz_ratelimit_free(srv->basic_ip);
     kz_principal_cache_free(srv->pc);
+    kz_checkpointer_stop(srv->checkpointer); /* after the workers' connections */
     free(srv->node_name);
     sodium_memzero(srv->secret, sizeof srv->secret);
     sodium_memzero(srv->cursor_key, sizeof srv->cursor_key);
@@ -222,6 +223,8 @@ int kz_http_serve(const kz_http_config *cfg, kz_err *err)
     int rc = parse_listen(srv.cfg.listen, &ss, &sslen, err);
     if (rc == 0)
         rc = load_node(&srv, err);
+    if (rc == 0)
+        rc = kz_checkpointer_start(srv.cfg.db_path, &srv.checkpointer, err);
     if (rc == 0) /* federation: HTTPS (tls.c) */
         rc = kz_http_tls_load(&srv.cfg, err);
     if (rc == 0 && srv.cfg.rate_per_sec > 0 &&

@@ -6,12 +6,13 @@
  * posts to a community collection is shared with that community exactly as
  * if it had made the event itself; what it posts to a sharing-group
  * collection goes to events with distribution sharing_group. The work is
- * done before the answer, so the status resource is final ("complete") and
- * is stored as written, to be read back at .../status/{id}/ (also after a
- * restart).
+ * done before the answer, so the status resource is final ("complete"); it
+ * is stored as written, in the transaction of the objects it describes, to
+ * be read back at .../status/{id}/ (also after a restart).
  */
 #include "taxii_int.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,136 @@ static json_t *status_entry(const kz_stix_item *it)
     return j;
 }
 
+/* Only characters JSON never escapes: an identifier, a timestamp. */
+static bool plain(const char *s)
+{
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("-_.:", *s))
+            return false;
+    return true;
+}
+
+/* One status entry, appended to b after a comma unless first. */
+static int put_entry(kz_buf *b, const kz_stix_item *it, bool first)
+{
+    if (!first && kz_buf_putc(b, ','))
+        return -1;
+    /* A stored object's id and version were checked by the import as an
+     * identifier and a timestamp: tens of thousands of them are written as
+     * they are, not built and dumped by jansson one at a time. */
+    if (it->status == KZ_STIX_ITEM_STORED && it->id && plain(it->id) &&
+        (!it->version || plain(it->version))) {
+        int rc = kz_buf_puts(b, "{\"id\":\"");
+        if (!rc)
+            rc = kz_buf_puts(b, it->id);
+        if (!rc && it->version && !(rc = kz_buf_puts(b, "\",\"version\":\"")))
+            rc = kz_buf_puts(b, it->version);
+        return rc ? rc : kz_buf_puts(b, "\"}");
+    }
+    json_t *j = status_entry(it);
+    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    int rc = s ? kz_buf_puts(b, s) : -1;
+    free(s);
+    return rc;
+}
+
+/* The status resource of a finished request (TAXII 2.1 section 4.3.1):
+ * successes, then failures, each in input order. */
+static char *status_json(const kz_stix_report *rep, const kz_uuid sid, kz_time requested)
+{
+    size_t n_bad = 0;
+    for (size_t i = 0; i < rep->n_items; i++)
+        n_bad += rep->items[i].status == KZ_STIX_ITEM_INVALID;
+    size_t n_ok = rep->n_items - n_bad;
+    char ts[KZ_TIME_STRLEN + 1];
+    kz_time_format(requested, ts);
+    kz_buf b;
+    kz_buf_init(&b);
+    int rc = kz_buf_printf(&b,
+                           "{\"id\":\"%s\",\"status\":\"complete\",\"request_timestamp\":\"%s\","
+                           "\"total_count\":%zu,\"success_count\":%zu,\"failure_count\":%zu,"
+                           "\"pending_count\":0",
+                           sid, ts, rep->n_items, n_ok, n_bad);
+    for (int failed = 0; failed < 2 && !rc; failed++) {
+        if ((failed ? n_bad : n_ok) == 0)
+            continue;
+        rc = kz_buf_puts(&b, failed ? ",\"failures\":[" : ",\"successes\":[");
+        bool first = true;
+        for (size_t i = 0; i < rep->n_items && !rc; i++) {
+            const kz_stix_item *it = &rep->items[i];
+            if ((it->status == KZ_STIX_ITEM_INVALID) != failed)
+                continue;
+            rc = put_entry(&b, it, first);
+            first = false;
+        }
+        if (!rc)
+            rc = kz_buf_putc(&b, ']');
+    }
+    if (!rc)
+        rc = kz_buf_putc(&b, '}');
+    if (rc) {
+        kz_buf_free(&b);
+        return NULL;
+    }
+    return kz_buf_steal(&b);
+}
+
+/* The work of one request, inside its transaction: the collection's event,
+ * the import, and the status resource, so a request is stored whole or not
+ * at all, and with one commit (a second one right after would wait for the
+ * log's header to be synced while the checkpoint of the first runs). */
+static int add_objects(kz_req *r, const kz_taxii_coll *c, kz_time requested, char **status)
+{
+    kz_uuid event_id;
+    int rc = collection_event(r, c, event_id);
+    if (rc < 0)
+        return rc;
+    kz_stix_import_opts o = {
+        .org_id = r->who.org_id,
+        .user_id = r->who.user_id,
+        .default_tlp = default_tlp(c),
+        .distribution = distribution_of(c),
+        .community_id = c->kind == KZ_TAXII_COMMUNITY ? c->community : NULL,
+        .publish = c->kind != KZ_TAXII_ORG && can_publish(r),
+        .create_orgs = false,
+        .source = "TAXII",
+        .event_id = event_id,
+    };
+    kz_stix_report rep;
+    memset(&rep, 0, sizeof rep);
+    /* The bundle is parsed object by object, outside kz_json_load: put the
+     * same memory budget around it so a hostile body cannot make jansson
+     * hold gigabytes. */
+    kz_json_budget_begin(r->body.len);
+    rc = kz_stix_import(r->st, r->body.p, r->body.len, &o, false, &r->arena, &rep, &r->err);
+    if (kz_json_budget_end())
+        return kz_fail(&r->err, KZ_E_TOOLARGE, "",
+                       "STIX document too complex: parsing its %zu bytes would take more memory "
+                       "than the node allows for a document of that size; send it in smaller "
+                       "parts",
+                       r->body.len);
+    if (rc == KZ_E_INVALID || rc == KZ_E_VALUE)
+        /* The document itself (not one object) cannot be processed. */
+        return kz_fail(&r->err, KZ_E_VALUE, r->err.field, "%s", r->err.msg);
+    /* A sharing group's report events are aimed at it before anything is
+     * visible. */
+    if (rc == 0 && c->kind == KZ_TAXII_SHARING_GROUP)
+        rc = aim_at_group(r, c, &rep, event_id);
+    if (rc < 0)
+        return rc;
+    kz_uuid sid;
+    kz_uuid_v4(sid);
+    if (!(*status = status_json(&rep, sid, requested)))
+        return kz_fail(&r->err, KZ_E_NOMEM, NULL, "out of memory");
+    rc = kz_store_taxii_status_put(r->st, sid, r->who.org_id, requested, *status, &r->err);
+    if (rc < 0) {
+        free(*status);
+        *status = NULL;
+    }
+    return rc;
+}
+
 int kz_taxii_objects_add(kz_req *r)
 {
     int rc = kz_http_query_only(r, NULL);
@@ -154,80 +285,17 @@ int kz_taxii_objects_add(kz_req *r)
     if (r->body.len == 0)
         return kz_fail(&r->err, KZ_E_VALUE, NULL, "the body is empty; send a TAXII envelope");
     kz_time requested = kz_time_now();
-    kz_uuid event_id;
-    if ((rc = collection_event(r, &c, event_id)) < 0)
+    char *status = NULL;
+    if ((rc = kz_store_begin(r->st, &r->err)) < 0)
         return rc;
-    kz_stix_import_opts o = {
-        .org_id = r->who.org_id,
-        .user_id = r->who.user_id,
-        .default_tlp = default_tlp(&c),
-        .distribution = distribution_of(&c),
-        .community_id = c.kind == KZ_TAXII_COMMUNITY ? c.community : NULL,
-        .publish = c.kind != KZ_TAXII_ORG && can_publish(r),
-        .create_orgs = false,
-        .source = "TAXII",
-        .event_id = event_id,
-    };
-    kz_stix_report rep;
-    memset(&rep, 0, sizeof rep);
-    /* A sharing group's report events are aimed at it in the import's
-     * transaction: never visible half-made. */
-    bool group = c.kind == KZ_TAXII_SHARING_GROUP;
-    if (group && (rc = kz_store_begin(r->st, &r->err)) < 0)
-        return rc;
-    /* The bundle is parsed object by object, outside kz_json_load: put the
-     * same memory budget around it so a hostile body cannot make jansson
-     * hold gigabytes. */
-    kz_json_budget_begin(r->body.len);
-    rc = kz_stix_import(r->st, r->body.p, r->body.len, &o, false, &r->arena, &rep, &r->err);
-    bool over_budget = kz_json_budget_end();
-    if (group) {
-        if (rc == 0 && !over_budget)
-            rc = aim_at_group(r, &c, &rep, event_id);
-        if (rc == 0 && !over_budget)
-            rc = kz_store_commit(r->st, &r->err);
-        else
-            kz_store_rollback(r->st);
-    }
-    if (over_budget)
-        rc = kz_fail(&r->err, KZ_E_TOOLARGE, "",
-                     "STIX document too complex: parsing its %zu bytes would take more memory "
-                     "than the node allows for a document of that size; send it in smaller parts",
-                     r->body.len);
-    if (rc == KZ_E_INVALID || rc == KZ_E_VALUE)
-        /* The document itself (not one object) cannot be processed. */
-        return kz_fail(&r->err, KZ_E_VALUE, r->err.field, "%s", r->err.msg);
-    if (rc < 0)
-        return rc;
-    kz_uuid sid;
-    kz_uuid_v4(sid);
-    char ts[KZ_TIME_STRLEN + 1];
-    kz_time_format(requested, ts);
-    json_t *ok = json_array(), *bad = json_array();
-    size_t n_ok = 0, n_bad = 0;
-    for (size_t i = 0; i < rep.n_items; i++) {
-        const kz_stix_item *it = &rep.items[i];
-        bool failed = it->status == KZ_STIX_ITEM_INVALID;
-        json_array_append_new(failed ? bad : ok, status_entry(it));
-        failed ? n_bad++ : n_ok++;
-    }
-    json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "id", sid, "status", "complete",
-                          "request_timestamp", ts, "total_count", (json_int_t)rep.n_items,
-                          "success_count", (json_int_t)n_ok, "failure_count",
-                          (json_int_t)n_bad, "pending_count", (json_int_t)0);
-    if (n_ok)
-        json_object_set(j, "successes", ok);
-    if (n_bad)
-        json_object_set(j, "failures", bad);
-    json_decref(ok);
-    json_decref(bad);
-    char *s = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    if (!s)
-        return kz_fail(&r->err, KZ_E_NOMEM, NULL, "out of memory");
-    if ((rc = kz_store_taxii_status_put(r->st, sid, r->who.org_id, requested, s, &r->err)) < 0) {
-        free(s);
+    rc = add_objects(r, &c, requested, &status);
+    if (rc == 0)
+        rc = kz_store_commit(r->st, &r->err);
+    else
+        kz_store_rollback(r->st);
+    if (rc < 0) {
+        free(status);
         return rc;
     }
-    return kz_taxii_send(r, MHD_HTTP_ACCEPTED, s, strlen(s), 0, 0);
+    return kz_taxii_send(r, MHD_HTTP_ACCEPTED, status, strlen(status), 0, 0);
 }

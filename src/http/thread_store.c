@@ -29,6 +29,7 @@ int kz_thread_store(const kz_http_server *srv, kz_store **out, kz_err *err)
     int rc = kz_store_open(srv->cfg.db_path, &st, err);
     if (rc < 0)
         return rc;
+    kz_store_checkpoint_by(st, srv->checkpointer);
     t_store = st;
     /* The key's destructor closes the connection when the thread ends. */
     pthread_setspecific(g_key, st);

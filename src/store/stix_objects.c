@@ -89,6 +89,98 @@ int kz_store_stix_lookup(kz_store *st, const char *id, kz_time vkey, kz_stix_kno
     return 0;
 }
 
+/* Ids asked per statement: the JSON array of them stays a few MiB. */
+#define ABSENT_BATCH 65536
+
+/* Whether id can go into a JSON string as it is. */
+static bool json_plain(const char *id)
+{
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+        if (*p < 0x20 || *p == '"' || *p == '\\' || *p >= 0x80)
+            return false;
+    return true;
+}
+
+static _Thread_local const char *const *t_sort_ids; /* qsort has no context argument */
+
+static int by_id_text(const void *x, const void *y)
+{
+    return strcmp(t_sort_ids[*(const size_t *)x], t_sort_ids[*(const size_t *)y]);
+}
+
+/* ids[from, to) as a JSON array of those that can be written plainly, in
+ * id order (the look-ups then walk the index once instead of jumping all
+ * over it: random ids took twice as long); pos[k] is the index of the
+ * array's k-th id. -1 when out of memory. */
+static int absent_array(const char *const *ids, size_t from, size_t to, size_t *pos, kz_buf *b,
+                        size_t *k)
+{
+    *k = 0;
+    for (size_t i = from; i < to; i++)
+        if (ids[i] && json_plain(ids[i]))
+            pos[(*k)++] = i;
+    t_sort_ids = ids;
+    qsort(pos, *k, sizeof *pos, by_id_text);
+    int bad = 0;
+    kz_buf_reset(b);
+    bad |= kz_buf_putc(b, '[');
+    for (size_t j = 0; j < *k; j++) {
+        if (j)
+            bad |= kz_buf_putc(b, ',');
+        bad |= kz_buf_putc(b, '"');
+        bad |= kz_buf_puts(b, ids[pos[j]]);
+        bad |= kz_buf_putc(b, '"');
+    }
+    bad |= kz_buf_putc(b, ']');
+    return bad ? -1 : 0;
+}
+
+int kz_store_stix_absent(kz_store *st, const char *const *ids, size_t n, bool *absent,
+                         kz_err *err)
+{
+    memset(absent, 0, n * sizeof *absent);
+    size_t *pos = malloc((n < ABSENT_BATCH ? n : ABSENT_BATCH) * sizeof *pos + 1);
+    if (!pos)
+        return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
+    kz_buf b;
+    kz_buf_init(&b);
+    int r = 0;
+    for (size_t from = 0; !r && from < n; from += ABSENT_BATCH) {
+        size_t to = n - from < ABSENT_BATCH ? n : from + ABSENT_BATCH;
+        size_t k;
+        if (absent_array(ids, from, to, pos, &b, &k)) {
+            r = kz_fail(err, KZ_E_NOMEM, "", "out of memory");
+            break;
+        }
+        for (size_t j = 0; j < k; j++)
+            absent[pos[j]] = true;
+        /* key is the position in the array of an id the node holds. */
+        sqlite3_stmt *s = kz__stmt(st,
+                                   "SELECT j.key FROM json_each(?1) j"
+                                   " WHERE j.value IN (SELECT id FROM stix_objects)",
+                                   err);
+        if (!s) {
+            r = kz__code(err);
+            break;
+        }
+        sqlite3_bind_text(s, 1, b.p, (int)b.len, SQLITE_STATIC);
+        int rc;
+        while ((rc = kz__step(st, s)) == SQLITE_ROW) {
+            int64_t key = sqlite3_column_int64(s, 0);
+            if (key >= 0 && (size_t)key < k)
+                absent[pos[key]] = false;
+        }
+        if (rc != SQLITE_DONE)
+            r = kz__dberr(st, rc, err, "looking up STIX objects");
+        kz__reset(s);
+    }
+    if (r)
+        memset(absent, 0, n * sizeof *absent);
+    kz_buf_free(&b);
+    free(pos);
+    return r;
+}
+
 /* ---- storing ------------------------------------------------------------- */
 
 static int check_obj(const kz_stix_obj *o, size_t i, kz_err *err)

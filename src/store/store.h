@@ -35,6 +35,15 @@ void kz_store_bulk_mode(kz_store *st, bool on);
  * webhook worker): a 2 MiB page cache instead of the default, so many of
  * them stay small. */
 void kz_store_small_cache(kz_store *st);
+/* WAL checkpoints on a thread of their own (checkpointer.c): connections
+ * handed to it with kz_store_checkpoint_by no longer copy the log into the
+ * database inside a COMMIT. Stop it after closing those connections. */
+typedef struct kz_checkpointer kz_checkpointer;
+int kz_checkpointer_start(const char *path, kz_checkpointer **out, kz_err *err);
+void kz_checkpointer_stop(kz_checkpointer *cp);
+void kz_store_checkpoint_by(kz_store *st, kz_checkpointer *cp);
+/* Checkpoints the thread has run (tests). */
+size_t kz_checkpointer_runs(const kz_checkpointer *cp);
 /* kz_store_begin for one large load into a node that has little in it yet:
  * in bulk mode, when no other connection has the database open, the
  * transaction runs with a rollback journal and an exclusive lock instead of
@@ -631,6 +640,12 @@ typedef struct kz_stix_known {
     kz_uuid event_id;
 } kz_stix_known;
 int kz_store_stix_lookup(kz_store *st, const char *id, kz_time vkey, kz_stix_known *out,
+                         kz_err *err);
+/* Sets absent[i] when the node holds no version of ids[i], for all n ids in
+ * a few statements: an import of new objects asks once, not once per
+ * object. An id it cannot ask this way (one JSON would escape) stays
+ * false: ask kz_store_stix_lookup. */
+int kz_store_stix_absent(kz_store *st, const char *const *ids, size_t n, bool *absent,
                          kz_err *err);
 
 /* Which versions of each object a query wants (TAXII match[version]). All

@@ -524,6 +524,56 @@ static void test_taxii_post_errors(void **state)
     tx_free(&t);
 }
 
+/* Events of the org of key whose title says a TAXII collection made them. */
+static size_t taxii_events(const char *key)
+{
+    kz_resp r = kz_get(&N, "/api/v1/events?limit=100", key);
+    assert_int_equal(r.status, 200);
+    size_t n = 0, i;
+    json_t *e;
+    json_array_foreach(kz_resp_get(&r, "events"), i, e) {
+        const char *title = json_string_value(json_object_get(e, "title"));
+        n += title && strncmp(title, "TAXII: ", 7) == 0;
+    }
+    kz_resp_free(&r);
+    return n;
+}
+
+static void test_taxii_post_is_one_transaction(void **state)
+{
+    (void)state;
+    /* B's first post to its org collection is a document the node cannot
+     * read: the collection's event it would go into is not left behind. */
+    char name[128], coll[40], p[256];
+    snprintf(name, sizeof name, "org:%s", ORG_B);
+    coll_uuid(name, coll);
+    coll_path(p, sizeof p, coll, "objects/");
+    size_t before = taxii_events(B_AN);
+    tx t = tpost(BEARER_B, p, "{\"objects\":{\"not\":\"an array\"}}");
+    expect_taxii_error(&t, 422);
+    tx_free(&t);
+    assert_int_equal(taxii_events(B_AN), before);
+    /* A document it can read makes the event, with the objects and the
+     * status resource. */
+    char *ind = indicator("indicator--6b1c4a1e-3f0d-4e55-9a5e-0c1d2e3f4a5b",
+                          "2026-01-01T00:00:00.000Z", "198.51.100.77");
+    const char *objs[] = {ind};
+    char *env = envelope(objs, 1);
+    t = tpost(BEARER_B, p, env);
+    assert_int_equal(t.status, 202);
+    assert_int_equal(json_integer_value(json_object_get(t.json, "success_count")), 1);
+    char sp[256];
+    snprintf(sp, sizeof sp, ROOT "status/%s/", jstr(t.json, "id"));
+    tx_free(&t);
+    assert_int_equal(taxii_events(B_AN), before + 1);
+    t = tget(BEARER_B, sp);
+    assert_int_equal(t.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(t.json, "success_count")), 1);
+    tx_free(&t);
+    free(env);
+    free(ind);
+}
+
 /* ---- listings ----------------------------------------------------------------- */
 
 static size_t count_objs(const tx *t) { return json_array_size(json_object_get(t->json, "objects")); }
@@ -1254,6 +1304,7 @@ int main(void)
         cmocka_unit_test(test_taxii_collections),
         cmocka_unit_test(test_taxii_post_status),
         cmocka_unit_test(test_taxii_post_errors),
+        cmocka_unit_test(test_taxii_post_is_one_transaction),
         cmocka_unit_test(test_taxii_objects_filters),
         cmocka_unit_test(test_taxii_pagination),
         cmocka_unit_test(test_taxii_next_survives_restart),

@@ -698,6 +698,21 @@ static void test_other_orgs_event_is_not_written_by_a_new_version(void **state)
     assert_string_equal(v[0].owner_org, other.id);
 }
 
+/* Appends one indicator of id (a UUID) and version modified; its pattern
+ * is broken when bad (the skim reads such an object like any other, only
+ * its full read finds it invalid). */
+static void put_indicator(kz_buf *b, bool first, const char *uuid, const char *modified,
+                          size_t n, bool bad)
+{
+    kz_buf_printf(b,
+                  "%s{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--%s\","
+                  "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"%s\","
+                  "\"pattern\":\"[ipv4-addr:value = '10.%zu.%zu.%zu'%s\",\"pattern_type\":\"stix\","
+                  "\"valid_from\":\"2024-01-01T00:00:00Z\"}",
+                  first ? "" : ",", uuid, modified, (n >> 16) & 255, (n >> 8) & 255, n & 255,
+                  bad ? "" : "]");
+}
+
 /* A bundle of n indicators (unique addresses); those whose index is in bad
  * get an id that is no identifier. */
 static char *big_bundle(size_t n, const size_t *bad, size_t nbad)
@@ -790,6 +805,151 @@ static void test_streaming_failure_far_in_stores_nothing(void **state)
     size_t n;
     assert_int_equal(kz_store_stix_list(f->st, &q, &f->a, &v, &n, NULL, &err), 0);
     assert_int_equal(n, 0);
+}
+
+static bool listed(const size_t *v, size_t n, size_t i)
+{
+    for (size_t k = 0; k < n; k++)
+        if (v[k] == i)
+            return true;
+    return false;
+}
+
+static void filler_uuid(size_t i, kz_uuid out)
+{
+    char name[32];
+    int len = snprintf(name, sizeof name, "filler-%zu", i);
+    kz_uuid_v5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", name, (size_t)len, out);
+}
+
+/* A partial import stores chunk by chunk while the readers read: objects
+ * found invalid only by their full read (a broken pattern), anywhere in
+ * the input, are listed and left out, and the rest is stored and mapped. */
+static void test_partial_import_streams_and_leaves_out_invalid(void **state)
+{
+    fx *f = *state;
+    const size_t n = 12000, bad[] = {0, 1023, 1024, 6000, 11999};
+    const size_t nbad = sizeof bad / sizeof *bad;
+    kz_buf b;
+    kz_buf_init(&b);
+    kz_buf_puts(&b, "{\"objects\":[");
+    for (size_t i = 0; i < n; i++) {
+        kz_uuid u;
+        filler_uuid(i, u);
+        put_indicator(&b, i == 0, u, "2024-01-01T00:00:00.000Z", i, listed(bad, nbad, i));
+    }
+    kz_buf_puts(&b, "]}");
+    kz_stix_import_opts o = opts_of(f);
+    kz_stix_report rep;
+    kz_err err = {0};
+    assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, false, &f->a, &rep, &err), 0);
+    kz_buf_free(&b);
+    assert_int_equal(rep.n_items, n);
+    assert_int_equal(rep.n_invalid, nbad);
+    assert_int_equal(rep.n_stored, n - nbad);
+    assert_int_equal(rep.n_indicators, n - nbad);
+    for (size_t i = 0; i < n; i++) {
+        bool is_bad = listed(bad, nbad, i);
+        assert_int_equal(rep.items[i].status,
+                         is_bad ? KZ_STIX_ITEM_INVALID : KZ_STIX_ITEM_STORED);
+        if (is_bad)
+            assert_non_null(strstr(rep.items[i].message, "pattern"));
+    }
+    assert_int_equal(rep.n_events, 1);
+    kz_event ev;
+    assert_int_equal(kz_store_event_get(f->st, rep.events.v[0], true, &f->a, &ev, &err), 0);
+    assert_int_equal(ev.n_indicators, n - nbad);
+}
+
+/* When an id comes more than once, which copy or version is stored depends
+ * on which are valid: a partial import reads those in full before it plans.
+ * X: an invalid copy, then a valid one of the same version, chunks apart;
+ * Y: a valid version, then an invalid newer one. */
+static void test_partial_import_reads_repeated_ids_before_planning(void **state)
+{
+    fx *f = *state;
+    const char *X = "0d3b5c1e-9a4f-4c2b-8e7d-6f5a4b3c2d1e", *Y = "1e4c6d2f-0b5a-4d3c-9f8e-7a6b5c4d3e2f";
+    const size_t n = 3000;
+    kz_buf b;
+    kz_buf_init(&b);
+    kz_buf_puts(&b, "{\"objects\":[");
+    for (size_t i = 0; i < n; i++) {
+        kz_uuid u;
+        filler_uuid(i, u);
+        const char *id = u, *mod = "2024-01-01T00:00:00.000Z";
+        bool bad = false;
+        if (i == 5 || i == 2500) {
+            id = X;
+            bad = i == 5;
+        } else if (i == 1500 || i == 2999) {
+            id = Y;
+            bad = i == 2999;
+            mod = bad ? "2024-06-01T00:00:00.000Z" : mod;
+        }
+        put_indicator(&b, i == 0, id, mod, i, bad);
+    }
+    kz_buf_puts(&b, "]}");
+    kz_stix_import_opts o = opts_of(f);
+    kz_stix_report rep;
+    kz_err err = {0};
+    assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, false, &f->a, &rep, &err), 0);
+    kz_buf_free(&b);
+    assert_int_equal(rep.n_invalid, 2);
+    assert_int_equal(rep.n_duplicates, 0);
+    assert_int_equal(rep.n_stored, n - 2);
+    assert_int_equal(rep.n_indicators, n - 2);
+    assert_int_equal(rep.items[5].status, KZ_STIX_ITEM_INVALID);
+    assert_int_equal(rep.items[2500].status, KZ_STIX_ITEM_STORED);
+    assert_int_equal(rep.items[1500].status, KZ_STIX_ITEM_STORED);
+    assert_int_equal(rep.items[2999].status, KZ_STIX_ITEM_INVALID);
+    /* X's valid copy and Y's valid version are stored, each with the kz
+     * indicator of its pattern. */
+    const char *ids[] = {X, Y};
+    const char *ips[] = {"10.0.9.196", "10.0.5.220"}; /* indexes 2500 and 1500 */
+    for (size_t k = 0; k < 2; k++) {
+        char sid[64];
+        snprintf(sid, sizeof sid, "indicator--%s", ids[k]);
+        kz_stix_versions all = {.all = true};
+        kz_stix_obj *v;
+        size_t nv;
+        assert_int_equal(kz_store_stix_get(f->st, sid, &all, &f->a, &v, &nv, &err), 0);
+        assert_int_equal(nv, 1);
+        assert_non_null(strstr(v[0].json, ips[k]));
+        kz_indicator *live;
+        size_t nl;
+        assert_int_equal(kz_store_stix_indicators_live(f->st, sid, &f->a, &live, &nl, &err), 0);
+        assert_int_equal(nl, 1);
+        assert_string_equal(live[0].value, ips[k]);
+    }
+}
+
+static char *db_dump(const char *path, const char *sql);
+
+/* A partial import without an event to go into makes one for its objects,
+ * but not when every one of them turns out invalid. */
+static void test_partial_import_of_invalid_objects_makes_no_event(void **state)
+{
+    fx *f = *state;
+    kz_buf b;
+    kz_buf_init(&b);
+    kz_buf_puts(&b, "{\"objects\":[");
+    put_indicator(&b, true, "2f5d7e3a-1c6b-4e4d-8a9f-8b7c6d5e4f3a", "2024-01-01T00:00:00.000Z", 1,
+                  true);
+    kz_buf_puts(&b, "]}");
+    kz_stix_import_opts o = opts_of(f);
+    kz_stix_report rep;
+    kz_err err = {0};
+    assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, false, &f->a, &rep, &err), 0);
+    kz_buf_free(&b);
+    assert_int_equal(rep.n_invalid, 1);
+    assert_int_equal(rep.n_stored, 0);
+    assert_int_equal(rep.n_events, 0);
+    assert_int_equal(rep.events.n, 0);
+    char pa[600];
+    snprintf(pa, sizeof pa, "%s/kz.db", f->dir);
+    char *count = db_dump(pa, "SELECT count(*) FROM events");
+    assert_string_equal(count, "0\n");
+    free(count);
 }
 
 static void test_one_id_many_times_is_one_version(void **state)
@@ -1276,6 +1436,12 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_escaped_names_are_read_in_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_id_many_times_is_one_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partial_import_streams_and_leaves_out_invalid, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_partial_import_reads_repeated_ids_before_planning,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partial_import_of_invalid_objects_makes_no_event,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_load_matches_row_by_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_bulk_load_keeps_every_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_load_alone_uses_a_rollback_journal, setup,

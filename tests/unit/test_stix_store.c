@@ -390,6 +390,27 @@ static void test_links(void **state)
     assert_int_equal(got.n, 0);
 }
 
+/* One ask for many ids: which the node holds no version of. An id that
+ * cannot be asked that way (a quote in it) is left to the caller. */
+static void test_absent_ids(void **state)
+{
+    fx *f = *state;
+    kz_stix_obj a = obj(f, IND1, "indicator", 2000, KZ_TLP_GREEN);
+    kz_stix_obj m = obj(f, MAL1, "malware", 2000, KZ_TLP_GREEN);
+    put1(f, &a, KZ_STIX_STORED_NEW);
+    put1(f, &m, KZ_STIX_STORED_NEW);
+    const char *ids[] = {IND2, IND1, "indicator--\"quoted\"", MAL1, SCO1, NULL};
+    const bool want[] = {true, false, false, false, true, false};
+    bool absent[6];
+    memset(absent, 0xff, sizeof absent);
+    kz_err err = {0};
+    assert_int_equal(kz_store_stix_absent(f->st, ids, 6, absent, &err), 0);
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(absent[i], want[i]);
+    /* Nothing to ask. */
+    assert_int_equal(kz_store_stix_absent(f->st, ids, 0, absent, &err), 0);
+}
+
 int main(void)
 {
     kz_base_init();
@@ -401,6 +422,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_keyset_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delete_by_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_links, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_absent_ids, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,107 @@
+/* test_checkpointer.c — WAL checkpoints on their own thread: commits of a
+ * connection handed to the checkpointer no longer copy the log themselves;
+ * the thread does once the log passes its threshold, and what was written
+ * reads back whole, also after the connection and the thread are gone.
+ */
+#include "kz_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+/* Pages of 8 KiB: 20 commits of 20 values of 32,000 bytes, about 1,600
+ * pages, past the 1,000 at which the thread is woken. */
+#define VALUE_LEN 32000
+
+static void fill(kz_store *st, int commits)
+{
+    char *big = malloc(VALUE_LEN + 1);
+    assert_non_null(big);
+    memset(big, 'x', VALUE_LEN);
+    big[VALUE_LEN] = '\0';
+    kz_err err = {0};
+    for (int t = 0; t < commits; t++) {
+        assert_int_equal(kz_store_begin(st, &err), 0);
+        for (int i = 0; i < 20; i++) {
+            char key[32];
+            snprintf(key, sizeof key, "fill.%d.%d", t, i);
+            assert_int_equal(kz_store_meta_set(st, key, big, &err), 0);
+        }
+        assert_int_equal(kz_store_commit(st, &err), 0);
+    }
+    free(big);
+}
+
+static void test_checkpoints_run_on_their_thread(void **state)
+{
+    (void)state;
+    char *dir = kz_test_mkdtemp();
+    char path[600];
+    snprintf(path, sizeof path, "%s/kz.db", dir);
+    kz_store *st = NULL;
+    kz_err err = {0};
+    assert_int_equal(kz_store_open(path, &st, &err), 0);
+    kz_checkpointer *cp = NULL;
+    assert_int_equal(kz_checkpointer_start(path, &cp, &err), 0);
+    kz_store_checkpoint_by(st, cp);
+    /* Under the threshold: nothing for the thread yet. */
+    fill(st, 1);
+    usleep(100000);
+    assert_int_equal(kz_checkpointer_runs(cp), 0);
+    fill(st, 20);
+    for (int i = 0; i < 500 && kz_checkpointer_runs(cp) == 0; i++)
+        usleep(10000);
+    assert_true(kz_checkpointer_runs(cp) >= 1);
+    kz_arena a;
+    kz_arena_init(&a);
+    char *v = NULL;
+    assert_int_equal(kz_store_meta_get(st, "fill.19.19", &a, &v, &err), 0);
+    assert_int_equal(strlen(v), VALUE_LEN);
+    /* The connection closes before the thread stops (its hook points at
+     * the thread); a new one reads everything back. */
+    kz_store_close(st);
+    kz_checkpointer_stop(cp);
+    assert_int_equal(kz_store_open(path, &st, &err), 0);
+    v = NULL;
+    assert_int_equal(kz_store_meta_get(st, "fill.0.0", &a, &v, &err), 0);
+    assert_int_equal(strlen(v), VALUE_LEN);
+    kz_store_close(st);
+    kz_arena_free(&a);
+    kz_test_rmdir(dir);
+    free(dir);
+}
+
+/* Stopping a thread that never ran, and stopping none, are no-ops. */
+static void test_stop_without_work(void **state)
+{
+    (void)state;
+    char *dir = kz_test_mkdtemp();
+    char path[600];
+    snprintf(path, sizeof path, "%s/kz.db", dir);
+    kz_checkpointer *cp = NULL;
+    kz_err err = {0};
+    assert_int_equal(kz_checkpointer_start(path, &cp, &err), 0);
+    assert_int_equal(kz_checkpointer_runs(cp), 0);
+    kz_checkpointer_stop(cp);
+    kz_checkpointer_stop(NULL);
+    /* A path it cannot open: an error naming it, no thread. */
+    cp = NULL;
+    assert_int_equal(kz_checkpointer_start("/nonexistent-dir/kz.db", &cp, &err), KZ_E_DB);
+    assert_null(cp);
+    assert_non_null(strstr(err.msg, "/nonexistent-dir/kz.db"));
+    kz_test_rmdir(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    kz_base_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_checkpoints_run_on_their_thread),
+        cmocka_unit_test(test_stop_without_work),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
