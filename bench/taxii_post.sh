@@ -8,7 +8,8 @@
 # Python's json module before it stores anything; that parse alone, on the
 # same envelopes, is measured beside it (its floor: nothing stored).
 #
-# Usage: bench/taxii_post.sh BUILD_DIR   (env: K=30)
+# Usage: bench/taxii_post.sh BUILD_DIR   (env: K=30; IDS=ordered gives ids
+# in order, as runs before 2026-11-22 11:00 UTC had them, to compare with)
 # Prints a markdown table on stdout; work files in BUILD_DIR/bench-work/taxii-post.
 set -euo pipefail
 BUILD=${1:-build}
@@ -28,9 +29,9 @@ cd "$WORK"
 # Envelopes of 10,000 indicators: unique addresses and domains, patterns
 # as `kizuna stix export` writes them, random version-4 ids as producers
 # mint them (ids in order would make the id index cheaper than it is).
-python3 - "$K" <<'PY'
+python3 - "$K" "${IDS:-random}" <<'PY'
 import random, sys, uuid
-k = int(sys.argv[1]); per = 10000
+k = int(sys.argv[1]); per = 10000; ordered = sys.argv[2] == "ordered"
 rng = random.Random(3)
 for e in range(k):
     with open("env/%04d.json" % e, "w") as out:
@@ -39,7 +40,10 @@ for e in range(k):
             i = e * per + j
             if j:
                 out.write(",")
-            oid = uuid.UUID(int=rng.getrandbits(128), version=4)
+            if ordered:
+                oid = uuid.UUID(int=(0x4000 << 64) | (0x8 << 60) | i)
+            else:
+                oid = uuid.UUID(int=rng.getrandbits(128), version=4)
             if i % 2:
                 a = (10 << 24) | (i & 0xffffff)
                 pat = "[ipv4-addr:value = '%d.%d.%d.%d']" % (a >> 24 & 255, a >> 16 & 255, a >> 8 & 255, a & 255)
@@ -80,15 +84,15 @@ for f in sorted(glob.glob("env/*.json")):
 print("%.3f" % t)
 PY
 )
-python3 - "$K" "$PEER" "$(du -m env | cut -f1)" <<'PY'
+python3 - "$K" "$PEER" "$(du -m env | cut -f1)" "${IDS:-random}" <<'PY'
 import sys
-k, peer, mb = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+k, peer, mb, ids = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4]
 t = [float(x) for x in open("times.txt")]
 n = k * 10000
 total = sum(t)
 s = sorted(t)
 print()
-print("TAXII Add Objects: %d envelopes of 10,000 indicators (%s MB) POSTed in turn to a new node's org collection; target >= 100,000 objects/s stored" % (k, mb))
+print("TAXII Add Objects: %d envelopes of 10,000 indicators (%s MB, %s ids) POSTed in turn to a new node's org collection; target >= 100,000 objects/s stored" % (k, mb, ids))
 print()
 print("| | kizuna (POST, stored, status complete) | peer: Python json.loads of the same bodies (parse only; medallion parses so) | ratio |")
 print("|---|---:|---:|---:|")
