@@ -614,7 +614,7 @@ static void skim_all(sx_import *im)
     skim_part b = {.im = im, .keep = &im->work2};
     pthread_t helper;
     bool two = false;
-    if (im->n >= KZ_STIX_SKIM2_MIN * KZ_STIX_CHUNK && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+    if (im->n >= (size_t)KZ_STIX_SKIM2_MIN * KZ_STIX_CHUNK && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
         json_decref(json_object()); /* jansson seeds its hash before the threads */
         a.to = b.from = im->n_chunks / 2 * im->chunk;
         b.to = im->n;
@@ -757,7 +757,8 @@ static int read_input(sx_import *im, kz_err *err)
      * order, a chunk at a time. */
     if (im->n)
         kz__stix_drop_input(im, im->doc.objs[im->n - 1].off + im->doc.objs[im->n - 1].len);
-    im->chunk = im->n < KZ_STIX_SMALL_CHUNKS * KZ_STIX_CHUNK ? KZ_STIX_CHUNK / 4 : KZ_STIX_CHUNK;
+    im->chunk =
+        im->n < (size_t)KZ_STIX_SMALL_CHUNKS * KZ_STIX_CHUNK ? KZ_STIX_CHUNK / 4 : KZ_STIX_CHUNK;
     im->n_chunks = (im->n + im->chunk - 1) / im->chunk;
     im->recs = im->n ? kz_arena_alloc(&im->work, im->n * sizeof *im->recs) : NULL;
     im->chunks = im->n_chunks ? kz_arena_alloc(&im->work, im->n_chunks * sizeof *im->chunks) : NULL;

@@ -137,7 +137,7 @@ static bool seen_add(seen *s, sx_rec *r)
  * whole input (an import of new objects then looks none up one by one). */
 static int ask_absent(sx_import *im, kz_err *err)
 {
-    sx_rec **heads = kz_arena_alloc(&im->work, im->n * sizeof *heads + 1);
+    sx_rec **heads = kz_arena_alloc(&im->work, im->n * sizeof(sx_rec *) + 1);
     const char **ids = kz_arena_alloc(&im->work, im->n * sizeof *ids + 1);
     bool *absent = kz_arena_alloc(&im->work, im->n * sizeof *absent + 1);
     if (!heads || !ids || !absent)

@@ -293,9 +293,9 @@ int kz_taxii_objects_add(kz_req *r)
         rc = kz_store_commit(r->st, &r->err);
     else
         kz_store_rollback(r->st);
-    if (rc < 0) {
+    if (rc < 0 || !status) {
         free(status);
-        return rc;
+        return rc < 0 ? rc : kz_fail(&r->err, KZ_E_INTERNAL, NULL, "no status resource");
     }
     return kz_taxii_send(r, MHD_HTTP_ACCEPTED, status, strlen(status), 0, 0);
 }

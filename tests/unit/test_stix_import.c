@@ -868,7 +868,8 @@ static void test_partial_import_streams_and_leaves_out_invalid(void **state)
 static void test_partial_import_reads_repeated_ids_before_planning(void **state)
 {
     fx *f = *state;
-    const char *X = "0d3b5c1e-9a4f-4c2b-8e7d-6f5a4b3c2d1e", *Y = "1e4c6d2f-0b5a-4d3c-9f8e-7a6b5c4d3e2f";
+    const char *X = "0d3b5c1e-9a4f-4c2b-8e7d-6f5a4b3c2d1e";
+    const char *Y = "1e4c6d2f-0b5a-4d3c-9f8e-7a6b5c4d3e2f";
     const size_t n = 3000;
     kz_buf b;
     kz_buf_init(&b);
