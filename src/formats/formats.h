@@ -99,6 +99,8 @@ void kz_json_set_load_budget(unsigned ratio, size_t cap);
  * failed. Scopes do not nest (kz_json_load opens its own). */
 void kz_json_budget_begin(size_t doc_size);
 bool kz_json_budget_end(void);
+/* Whether an allocation of this thread's open scope failed so far. */
+bool kz_json_budget_over(void);
 
 /* ---- MISP (misp_*.c) and sensor exports (export_*.c) ---------------------
  * The MISP document in model terms (struct kz_misp_event and friends) is
@@ -327,6 +329,8 @@ int kz_stix_sco_id(const json_t *sco, char *out, size_t outlen, kz_err *err);
  * '198.51.100.1']"); KZ_E_VALUE for types no pattern expresses (cve, text). */
 int kz_stix_pattern_of(const kz_indicator *ind, kz_buf *out, kz_err *err);
 
+struct kz_stix_report;
+
 typedef struct kz_stix_import_opts {
     const char *org_id;       /* required: owner of everything stored, creator of the events */
     const char *user_id;      /* creator_user of the events made; NULL or "" = none */
@@ -341,6 +345,16 @@ typedef struct kz_stix_import_opts {
     bool input_mapped;        /* the input is a read-only file mapping (mmap of the whole
                                * file): the pages of what is stored are dropped as the
                                * import goes, so a large file does not stay resident */
+    /* What a caller stores with the objects, in the import's transaction
+     * (NULL = nothing): begin runs once it has started, before anything
+     * reads event_id (it may make that event); end once every object is
+     * stored, before the commit, with the report's events and, for a
+     * partial import, its items. An error from either rolls all back. The
+     * transaction starts after the input is read, so other writers do not
+     * wait for that. */
+    int (*txn_begin)(void *ctx, kz_store *st, kz_err *err);
+    int (*txn_end)(void *ctx, kz_store *st, const struct kz_stix_report *rep, kz_err *err);
+    void *txn_ctx;
 } kz_stix_import_opts;
 
 typedef enum {

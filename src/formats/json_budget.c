@@ -107,3 +107,5 @@ bool kz_json_budget_end(void)
     }
     return over;
 }
+
+bool kz_json_budget_over(void) { return t_budget.depth > 0 && t_budget.over; }

@@ -584,7 +584,7 @@ static void skim_range(skim_part *sp)
         r->status = SX_S_STORE;
         if (skim_one(im, r, sp->keep) == 0)
             continue;
-        sx_chunk *c = &im->chunks[i / KZ_STIX_CHUNK];
+        sx_chunk *c = &im->chunks[i / im->chunk];
         sx_reader rd = {.im = im, .data = sp->keep, .notes = &c->notes, .chunk = c};
         r->skimmed = false;
         r->early = true;
@@ -683,9 +683,24 @@ static int check_top(sx_import *im, kz_err *err)
     return 0;
 }
 
-static void fill_items(sx_import *im)
+/* An id as the item list gives it: the input's bytes, those of an invalid
+ * object's id that are not UTF-8 shown as '?' (the list is JSON text). */
+static char *item_id(kz_arena *a, const char *id)
+{
+    size_t n = strlen(id);
+    char *out = kz_arena_strndup(a, id, n);
+    if (out && !kz_utf8_valid(out, n))
+        for (char *p = out; *p; p++)
+            if ((unsigned char)*p >= 0x80)
+                *p = '?';
+    return out;
+}
+
+void kz__stix_fill_items(sx_import *im)
 {
     kz_stix_report *rep = im->rep;
+    if (rep->items)
+        return;
     rep->items = im->n ? kz_arena_alloc(im->a, im->n * sizeof *rep->items) : NULL;
     if (im->n && !rep->items)
         return;
@@ -693,7 +708,7 @@ static void fill_items(sx_import *im)
     for (size_t i = 0; i < im->n; i++) {
         sx_rec *r = &im->recs[i];
         kz_stix_item *it = &rep->items[i];
-        it->id = kz_arena_strdup(im->a, r->id ? r->id : "");
+        it->id = item_id(im->a, r->id ? r->id : "");
         it->version = r->version ? kz_arena_strdup(im->a, r->version) : NULL;
         it->status = r->status == SX_S_INVALID || r->bad ? KZ_STIX_ITEM_INVALID
                      : r->status == SX_S_DUP   ? KZ_STIX_ITEM_DUPLICATE
@@ -814,7 +829,7 @@ int kz_stix_import(kz_store *st, const char *p, size_t n, const kz_stix_import_o
         r = kz_fail(err, KZ_E_VALUE, "objects", "%zu of %zu objects are invalid; nothing was stored",
                     n_bad, rep->n_objects);
     if (!all_or_nothing)
-        fill_items(&im);
+        kz__stix_fill_items(&im);
     json_decref(im.doc.top);
     for (size_t k = 0; k < im.n_chunks; k++) {
         kz_arena_free(&im.chunks[k].data);

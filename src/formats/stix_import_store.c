@@ -666,7 +666,7 @@ static int write_chunk(sx_import *im, writer *w, size_t k, kz_err *err)
     int rc = 0;
     for (size_t i = from; !rc && i < to; i++) {
         sx_rec *r = &im->recs[i];
-        if (r->status == SX_S_DUP)
+        if (r->status == SX_S_DUP && !r->bad)
             w->dups++;
         if (r->status != SX_S_STORE || r->bad)
             continue;
@@ -839,6 +839,11 @@ int kz__stix_import_store(sx_import *im, kz_err *err)
         rc = empty ? kz_store_begin_bulk(im->st, err) : kz_store_begin(im->st, err);
     if (rc)
         return rc;
+    const kz_stix_import_opts *o = im->o;
+    if (o->txn_begin && (rc = o->txn_begin(o->txn_ctx, im->st, err))) {
+        kz_store_rollback(im->st);
+        return rc;
+    }
     rc = store_empty(im, &empty, err);
     if (!rc)
         rc = classify(im, empty, err);
@@ -863,6 +868,11 @@ int kz__stix_import_store(sx_import *im, kz_err *err)
      * object anywhere and nothing is kept. */
     if (!rc && im->all_or_nothing && kz__stix_wait_all(im))
         rc = KZ_E_VALUE;
+    /* Every chunk is stored, so every object read: the items are final. */
+    if (!rc && !im->all_or_nothing)
+        kz__stix_fill_items(im);
+    if (!rc && o->txn_end)
+        rc = o->txn_end(o->txn_ctx, im->st, im->rep, err);
     if (rc) {
         kz_store_rollback(im->st);
         im->rep->events.n = 0;

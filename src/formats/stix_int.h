@@ -257,6 +257,8 @@ size_t kz__stix_wait_all(sx_import *im);
 #define KZ_STIX_BULK_MIN 10000
 extern size_t kz__stix_bulk_min;
 extern _Atomic size_t kz__stix_bulk_loads;
+/* A partial import's item list, from the records (once). */
+void kz__stix_fill_items(sx_import *im);
 /* Plans, maps and stores the valid records in one transaction. */
 int kz__stix_import_store(sx_import *im, kz_err *err);
 /* A newer version of a known indicator: the kz indicators made from the

@@ -7,8 +7,9 @@
  * if it had made the event itself; what it posts to a sharing-group
  * collection goes to events with distribution sharing_group. The work is
  * done before the answer, so the status resource is final ("complete"); it
- * is stored as written, in the transaction of the objects it describes, to
- * be read back at .../status/{id}/ (also after a restart).
+ * is stored as written, in the import's transaction with the objects it
+ * describes and their event, to be read back at .../status/{id}/ (also
+ * after a restart).
  */
 #include "taxii_int.h"
 
@@ -211,59 +212,49 @@ static char *status_json(const kz_stix_report *rep, const kz_uuid sid, kz_time r
     return kz_buf_steal(&b);
 }
 
-/* The work of one request, inside its transaction: the collection's event,
- * the import, and the status resource, so a request is stored whole or not
- * at all, and with one commit (a second one right after would wait for the
- * log's header to be synced while the checkpoint of the first runs). */
-static int add_objects(kz_req *r, const kz_taxii_coll *c, kz_time requested, char **status)
+static int too_complex(const kz_req *r, kz_err *err)
 {
+    return kz_fail(err, KZ_E_TOOLARGE, "",
+                   "STIX document too complex: parsing its %zu bytes would take more memory than "
+                   "the node allows for a document of that size; send it in smaller parts",
+                   r->body.len);
+}
+
+/* One request's part in the import's transaction. */
+typedef struct add_ctx {
+    kz_req *r;
+    const kz_taxii_coll *c;
+    kz_time requested;
     kz_uuid event_id;
-    int rc = collection_event(r, c, event_id);
-    if (rc < 0)
-        return rc;
-    kz_stix_import_opts o = {
-        .org_id = r->who.org_id,
-        .user_id = r->who.user_id,
-        .default_tlp = default_tlp(c),
-        .distribution = distribution_of(c),
-        .community_id = c->kind == KZ_TAXII_COMMUNITY ? c->community : NULL,
-        .publish = c->kind != KZ_TAXII_ORG && can_publish(r),
-        .create_orgs = false,
-        .source = "TAXII",
-        .event_id = event_id,
-    };
-    kz_stix_report rep;
-    memset(&rep, 0, sizeof rep);
-    /* The bundle is parsed object by object, outside kz_json_load: put the
-     * same memory budget around it so a hostile body cannot make jansson
-     * hold gigabytes. */
-    kz_json_budget_begin(r->body.len);
-    rc = kz_stix_import(r->st, r->body.p, r->body.len, &o, false, &r->arena, &rep, &r->err);
-    if (kz_json_budget_end())
-        return kz_fail(&r->err, KZ_E_TOOLARGE, "",
-                       "STIX document too complex: parsing its %zu bytes would take more memory "
-                       "than the node allows for a document of that size; send it in smaller "
-                       "parts",
-                       r->body.len);
-    if (rc == KZ_E_INVALID || rc == KZ_E_VALUE)
-        /* The document itself (not one object) cannot be processed. */
-        return kz_fail(&r->err, KZ_E_VALUE, r->err.field, "%s", r->err.msg);
-    /* A sharing group's report events are aimed at it before anything is
-     * visible. */
-    if (rc == 0 && c->kind == KZ_TAXII_SHARING_GROUP)
-        rc = aim_at_group(r, c, &rep, event_id);
-    if (rc < 0)
+    char *status; /* the status resource's text, stored; sent after the commit */
+} add_ctx;
+
+/* First thing in the transaction: the event the objects go into. */
+static int add_begin(void *ctx, kz_store *st, kz_err *err)
+{
+    (void)st;
+    (void)err; /* collection_event reports into r->err, which err is */
+    add_ctx *x = ctx;
+    return collection_event(x->r, x->c, x->event_id);
+}
+
+/* Last thing before the commit: a sharing group's report events aimed at
+ * it, the budget kept, and the status resource stored, so a request is
+ * stored whole (objects, event, status) or not at all, in one commit. */
+static int add_end(void *ctx, kz_store *st, const kz_stix_report *rep, kz_err *err)
+{
+    add_ctx *x = ctx;
+    kz_req *r = x->r;
+    int rc = 0;
+    if (kz_json_budget_over())
+        return too_complex(r, err);
+    if (x->c->kind == KZ_TAXII_SHARING_GROUP && (rc = aim_at_group(r, x->c, rep, x->event_id)))
         return rc;
     kz_uuid sid;
     kz_uuid_v4(sid);
-    if (!(*status = status_json(&rep, sid, requested)))
-        return kz_fail(&r->err, KZ_E_NOMEM, NULL, "out of memory");
-    rc = kz_store_taxii_status_put(r->st, sid, r->who.org_id, requested, *status, &r->err);
-    if (rc < 0) {
-        free(*status);
-        *status = NULL;
-    }
-    return rc;
+    if (!(x->status = status_json(rep, sid, x->requested)))
+        return kz_fail(err, KZ_E_NOMEM, NULL, "out of memory");
+    return kz_store_taxii_status_put(st, sid, r->who.org_id, x->requested, x->status, err);
 }
 
 int kz_taxii_objects_add(kz_req *r)
@@ -284,18 +275,38 @@ int kz_taxii_objects_add(kz_req *r)
         return rc;
     if (r->body.len == 0)
         return kz_fail(&r->err, KZ_E_VALUE, NULL, "the body is empty; send a TAXII envelope");
-    kz_time requested = kz_time_now();
-    char *status = NULL;
-    if ((rc = kz_store_begin(r->st, &r->err)) < 0)
+    add_ctx x = {.r = r, .c = &c, .requested = kz_time_now()};
+    kz_stix_import_opts o = {
+        .org_id = r->who.org_id,
+        .user_id = r->who.user_id,
+        .default_tlp = default_tlp(&c),
+        .distribution = distribution_of(&c),
+        .community_id = c.kind == KZ_TAXII_COMMUNITY ? c.community : NULL,
+        .publish = c.kind != KZ_TAXII_ORG && can_publish(r),
+        .create_orgs = false,
+        .source = "TAXII",
+        .event_id = x.event_id, /* filled by add_begin */
+        .txn_begin = add_begin,
+        .txn_end = add_end,
+        .txn_ctx = &x,
+    };
+    kz_stix_report rep;
+    /* The bundle is parsed object by object, outside kz_json_load: put the
+     * same memory budget around it so a hostile body cannot make jansson
+     * hold gigabytes. */
+    kz_json_budget_begin(r->body.len);
+    rc = kz_stix_import(r->st, r->body.p, r->body.len, &o, false, &r->arena, &rep, &r->err);
+    bool over_budget = kz_json_budget_end();
+    if (rc == 0 && !x.status)
+        rc = kz_fail(&r->err, KZ_E_INTERNAL, NULL, "no status resource");
+    if (rc < 0) {
+        free(x.status);
+        if (over_budget)
+            return too_complex(r, &r->err);
+        if (rc == KZ_E_INVALID || rc == KZ_E_VALUE)
+            /* The document itself (not one object) cannot be processed. */
+            return kz_fail(&r->err, KZ_E_VALUE, r->err.field, "%s", r->err.msg);
         return rc;
-    rc = add_objects(r, &c, requested, &status);
-    if (rc == 0)
-        rc = kz_store_commit(r->st, &r->err);
-    else
-        kz_store_rollback(r->st);
-    if (rc < 0 || !status) {
-        free(status);
-        return rc < 0 ? rc : kz_fail(&r->err, KZ_E_INTERNAL, NULL, "no status resource");
     }
-    return kz_taxii_send(r, MHD_HTTP_ACCEPTED, status, strlen(status), 0, 0);
+    return kz_taxii_send(r, MHD_HTTP_ACCEPTED, x.status, strlen(x.status), 0, 0);
 }

@@ -6,13 +6,15 @@
  * The serving node's worker connections hand that work to one thread with
  * its own connection instead. A PASSIVE checkpoint never blocks writers or
  * readers, and durability is unchanged (synchronous=NORMAL syncs the log
- * before it is copied). Should the thread fall behind (a long reader keeps
- * the log from being copied), the committing connection checkpoints itself
- * again past KZ_WAL_INLINE_PAGES, so the log stays bounded.
+ * before it is copied). Should the thread fall behind, the committing
+ * connection checkpoints itself again past KZ_WAL_INLINE_PAGES, as SQLite
+ * would (a reader that holds an old snapshot keeps any checkpoint from
+ * finishing, on this thread or not).
  */
 #include "store_int.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 
 /* Log pages at which the thread is woken (SQLite's own threshold), and at
@@ -33,6 +35,10 @@ struct kz_checkpointer {
 static void *checkpointer_run(void *arg)
 {
     kz_checkpointer *cp = arg;
+    /* The signals that stop the node are the main thread's to take. */
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
     for (;;) {
         pthread_mutex_lock(&cp->mu);
         while (!cp->wanted && !cp->stopping)

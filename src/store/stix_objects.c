@@ -173,6 +173,7 @@ int kz_store_stix_absent(kz_store *st, const char *const *ids, size_t n, bool *a
         if (rc != SQLITE_DONE)
             r = kz__dberr(st, rc, err, "looking up STIX objects");
         kz__reset(s);
+        sqlite3_clear_bindings(s); /* the text goes with b */
     }
     if (r)
         memset(absent, 0, n * sizeof *absent);

@@ -574,6 +574,75 @@ static void test_taxii_post_is_one_transaction(void **state)
     free(ind);
 }
 
+/* An object whose id is not UTF-8 is one failure in the status (its id
+ * shown with '?' for the bytes), not the end of the request. */
+static void test_taxii_post_id_not_utf8(void **state)
+{
+    (void)state;
+    char *ind = indicator("indicator--7c2d5b3e-4f1a-4e66-8b6f-1d2e3f4a5b6c",
+                          "2026-01-01T00:00:00.000Z", "198.51.100.78");
+    const char *bad = "{\"type\":\"indicator\",\"spec_version\":\"2.1\","
+                      "\"id\":\"indicator--\xff\xfe\"}";
+    const char *objs[] = {ind, bad};
+    char *env = envelope(objs, 2);
+    char name[128], coll[40], p[256];
+    snprintf(name, sizeof name, "org:%s", ORG_B);
+    coll_uuid(name, coll);
+    coll_path(p, sizeof p, coll, "objects/");
+    tx t = tpost(BEARER_B, p, env);
+    assert_int_equal(t.status, 202);
+    assert_int_equal(json_integer_value(json_object_get(t.json, "success_count")), 1);
+    assert_int_equal(json_integer_value(json_object_get(t.json, "failure_count")), 1);
+    json_t *f = json_array_get(json_object_get(t.json, "failures"), 0);
+    assert_string_equal(jstr(f, "id"), "indicator--??");
+    assert_non_null(jstr(f, "message"));
+    tx_free(&t);
+    free(env);
+    free(ind);
+}
+
+static tx list(const char *auth, const char *coll, const char *what, const char *query);
+
+/* A document whose parse would take more memory than its size allows is
+ * refused whole (413): the valid object beside it is not stored either. */
+static void test_taxii_post_too_complex_stores_nothing(void **state)
+{
+    (void)state;
+    const char *id = "indicator--8d3e6c4f-5a2b-4f77-9c70-2e3f4a5b6c7d";
+    char *ind = indicator(id, "2026-01-01T00:00:00.000Z", "198.51.100.79");
+    /* A report (read in full before anything is stored) of 280,000 bytes
+     * of empty objects: as a tree, some 50 times that. */
+    size_t n = 90000;
+    kz_buf b;
+    kz_buf_init(&b);
+    kz_buf_printf(&b, "{\"objects\":[%s,{\"type\":\"report\",\"spec_version\":\"2.1\","
+                      "\"id\":\"report--9e4f7d5a-6b3c-4a88-8d81-3f4a5b6c7d8e\","
+                      "\"created\":\"2026-01-01T00:00:00.000Z\","
+                      "\"modified\":\"2026-01-01T00:00:00.000Z\",\"name\":\"r\","
+                      "\"published\":\"2026-01-01T00:00:00Z\",\"object_refs\":[\"%s\"],"
+                      "\"x_junk\":[",
+                  ind, id);
+    for (size_t i = 0; i < n; i++)
+        kz_buf_puts(&b, i ? ",{}" : "{}");
+    kz_buf_puts(&b, "]}]}");
+    char name[128], coll[40], p[256];
+    snprintf(name, sizeof name, "org:%s", ORG_B);
+    coll_uuid(name, coll);
+    coll_path(p, sizeof p, coll, "objects/");
+    tx t = tpost(BEARER_B, p, b.p);
+    expect_taxii_error(&t, 413);
+    assert_non_null(strstr(t.body, "too complex"));
+    tx_free(&t);
+    kz_buf_free(&b);
+    char q[128];
+    snprintf(q, sizeof q, "?match[id]=%s", id);
+    t = list(BEARER_B, coll, "objects/", q);
+    assert_int_equal(t.status, 200);
+    assert_int_equal(json_array_size(json_object_get(t.json, "objects")), 0);
+    tx_free(&t);
+    free(ind);
+}
+
 /* ---- listings ----------------------------------------------------------------- */
 
 static size_t count_objs(const tx *t) { return json_array_size(json_object_get(t->json, "objects")); }
@@ -1305,6 +1374,8 @@ int main(void)
         cmocka_unit_test(test_taxii_post_status),
         cmocka_unit_test(test_taxii_post_errors),
         cmocka_unit_test(test_taxii_post_is_one_transaction),
+        cmocka_unit_test(test_taxii_post_id_not_utf8),
+        cmocka_unit_test(test_taxii_post_too_complex_stores_nothing),
         cmocka_unit_test(test_taxii_objects_filters),
         cmocka_unit_test(test_taxii_pagination),
         cmocka_unit_test(test_taxii_next_survives_restart),

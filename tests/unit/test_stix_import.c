@@ -926,6 +926,75 @@ static void test_partial_import_reads_repeated_ids_before_planning(void **state)
 
 static char *db_dump(const char *path, const char *sql);
 
+/* Objects the skim reads in full (an identity) belong to their own chunk
+ * like the others: failures found by the skim and by the readers come out
+ * in input order (an identity without a name at 1,500, between broken
+ * patterns at 1,100 and 2,100, in chunks of 1,024). */
+static void test_early_reads_are_noted_in_their_chunk(void **state)
+{
+    fx *f = *state;
+    const size_t n = 3000;
+    kz_buf b;
+    kz_buf_init(&b);
+    kz_buf_puts(&b, "{\"objects\":[");
+    for (size_t i = 0; i < n; i++) {
+        kz_uuid u;
+        filler_uuid(i, u);
+        if (i == 1500)
+            kz_buf_printf(&b,
+                          ",{\"type\":\"identity\",\"spec_version\":\"2.1\","
+                          "\"id\":\"identity--%s\",\"created\":\"2024-01-01T00:00:00.000Z\","
+                          "\"modified\":\"2024-01-01T00:00:00.000Z\"}",
+                          u);
+        else
+            put_indicator(&b, i == 0, u, "2024-01-01T00:00:00.000Z", i, i == 1100 || i == 2100);
+    }
+    kz_buf_puts(&b, "]}");
+    kz_stix_import_opts o = opts_of(f);
+    kz_stix_report rep;
+    kz_err err = {0};
+    assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, true, &f->a, &rep, &err), KZ_E_VALUE);
+    assert_string_equal(err.msg, "3 of 3000 objects are invalid; nothing was stored");
+    assert_int_equal(rep.errors.n, 3);
+    assert_string_equal(rep.errors.v[0].field, "objects[1100].pattern");
+    assert_string_equal(rep.errors.v[1].field, "objects[1500].name");
+    assert_string_equal(rep.errors.v[2].field, "objects[2100].pattern");
+    /* The same, partial: the rest is stored. */
+    assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, false, &f->a, &rep, &err), 0);
+    kz_buf_free(&b);
+    assert_int_equal(rep.n_invalid, 3);
+    assert_int_equal(rep.n_stored, n - 3);
+    assert_int_equal(rep.items[1500].status, KZ_STIX_ITEM_INVALID);
+}
+
+/* An object the node has (same id and version) that is invalid this time
+ * is an invalid object, not also a duplicate. */
+static void test_invalid_copy_of_a_stored_object_is_no_duplicate(void **state)
+{
+    fx *f = *state;
+    const char *X = "3a6e8f4b-2d7c-4f5e-9b0a-9c8d7e6f5a4b";
+    kz_buf b;
+    kz_buf_init(&b);
+    kz_buf_puts(&b, "{\"objects\":[");
+    put_indicator(&b, true, X, "2024-01-01T00:00:00.000Z", 7, false);
+    kz_buf_puts(&b, "]}");
+    kz_stix_import_opts o = opts_of(f);
+    kz_stix_report rep;
+    kz_err err = {0};
+    assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, false, &f->a, &rep, &err), 0);
+    assert_int_equal(rep.n_stored, 1);
+    kz_buf_reset(&b);
+    kz_buf_puts(&b, "{\"objects\":[");
+    put_indicator(&b, true, X, "2024-01-01T00:00:00.000Z", 7, true);
+    kz_buf_puts(&b, "]}");
+    assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, false, &f->a, &rep, &err), 0);
+    kz_buf_free(&b);
+    assert_int_equal(rep.n_invalid, 1);
+    assert_int_equal(rep.n_duplicates, 0);
+    assert_int_equal(rep.n_stored, 0);
+    assert_int_equal(rep.items[0].status, KZ_STIX_ITEM_INVALID);
+}
+
 /* A partial import without an event to go into makes one for its objects,
  * but not when every one of them turns out invalid. */
 static void test_partial_import_of_invalid_objects_makes_no_event(void **state)
@@ -1442,6 +1511,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_partial_import_reads_repeated_ids_before_planning,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_partial_import_of_invalid_objects_makes_no_event,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_early_reads_are_noted_in_their_chunk, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_copy_of_a_stored_object_is_no_duplicate,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_load_matches_row_by_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_bulk_load_keeps_every_index, setup, teardown),
