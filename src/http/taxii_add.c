@@ -297,16 +297,15 @@ int kz_taxii_objects_add(kz_req *r)
     kz_json_budget_begin(r->body.len);
     rc = kz_stix_import(r->st, r->body.p, r->body.len, &o, false, &r->arena, &rep, &r->err);
     bool over_budget = kz_json_budget_end();
-    if (rc == 0 && !x.status)
-        rc = kz_fail(&r->err, KZ_E_INTERNAL, NULL, "no status resource");
-    if (rc < 0) {
-        free(x.status);
-        if (over_budget)
-            return too_complex(r, &r->err);
-        if (rc == KZ_E_INVALID || rc == KZ_E_VALUE)
-            /* The document itself (not one object) cannot be processed. */
-            return kz_fail(&r->err, KZ_E_VALUE, r->err.field, "%s", r->err.msg);
-        return rc;
-    }
-    return kz_taxii_send(r, MHD_HTTP_ACCEPTED, x.status, strlen(x.status), 0, 0);
+    if (rc == 0 && x.status)
+        return kz_taxii_send(r, MHD_HTTP_ACCEPTED, x.status, strlen(x.status), 0, 0);
+    free(x.status);
+    if (rc == 0)
+        return kz_fail(&r->err, KZ_E_INTERNAL, NULL, "no status resource");
+    if (over_budget)
+        return too_complex(r, &r->err);
+    if (rc == KZ_E_INVALID || rc == KZ_E_VALUE)
+        /* The document itself (not one object) cannot be processed. */
+        return kz_fail(&r->err, KZ_E_VALUE, r->err.field, "%s", r->err.msg);
+    return rc;
 }
