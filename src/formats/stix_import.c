@@ -9,9 +9,11 @@
  * read, so reading and writing overlap and a chunk's memory goes once it is
  * stored. In an all-or-nothing import an invalid object anywhere rolls the
  * whole transaction back. A partial import (TAXII's Add Objects) leaves
- * invalid objects out as their chunk is stored; the plan depends on an
- * object the skim alone saw only when its id comes more than once, so those
- * are read before planning (settle_repeats).
+ * invalid objects out as their chunk is stored. Its plan counts an object
+ * the skim alone saw as valid; that matters where its id comes more than
+ * once (those are read before planning: settle_repeats), and, when the
+ * caller names no event, in that an invalid indicator still calls for the
+ * catch-all event, which is made only once something goes into it.
  *
  * Objects are parsed one at a time from their byte span, so a million-object
  * bundle never becomes one tree, and what is stored is the object's own text.

@@ -162,7 +162,8 @@ typedef struct sx_rec {
 /* Objects per chunk: the unit a reader takes and the writer stores. The
  * writer waits for the first chunk's full read before it stores anything,
  * so an input of fewer than KZ_STIX_SMALL_CHUNKS such chunks is cut into
- * quarter chunks (a TAXII envelope of 10,000 objects starts 3x sooner). */
+ * quarter chunks (a TAXII envelope's first rows go in after 1,024 full
+ * reads, not 4,096). */
 #define KZ_STIX_CHUNK 4096
 #define KZ_STIX_SMALL_CHUNKS 16
 /* How many chunks the readers may be ahead of the writer. */
@@ -175,7 +176,7 @@ typedef struct sx_rec {
 typedef struct sx_event {
     kz_uuid id;
     bool is_new;       /* made by this import */
-    bool written;      /* a new one is stored on first use (write_objects) */
+    bool written;      /* a new one is stored on first use (write_chunk) */
     kz_tlp tlp;
     sx_rec *report;    /* the report it was made from; NULL for the catch-all */
 } sx_event;
