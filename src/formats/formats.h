@@ -349,9 +349,11 @@ typedef struct kz_stix_import_opts {
      * (NULL = nothing): begin runs once it has started, before anything
      * reads event_id (it may make that event); end once every object is
      * stored, before the commit, with the report's events and, for a
-     * partial import, its items. An error from either rolls all back. The
-     * transaction starts after the input is read, so other writers do not
-     * wait for that. */
+     * partial import, its items (its counts and messages come after the
+     * commit). An error from either rolls all back. Neither runs when the
+     * import fails before its transaction (a document it cannot read).
+     * The transaction starts after the input is read, so other writers do
+     * not wait for that. */
     int (*txn_begin)(void *ctx, kz_store *st, kz_err *err);
     int (*txn_end)(void *ctx, kz_store *st, const struct kz_stix_report *rep, kz_err *err);
     void *txn_ctx;

@@ -659,17 +659,20 @@ static int join_list(kz_arena *a, kz_errlist *to, kz_errlist *from)
     return 0;
 }
 
-static int join_notes(sx_import *im, kz_err *err)
+/* The readers' counts and messages into the report. Out of memory, the
+ * lists stop short; the counts are whole. */
+static void join_notes(sx_import *im)
 {
     kz_stix_report *rep = im->rep;
     rep->n_invalid = 0;
+    bool out_of_memory = false;
     for (size_t k = 0; k < im->n_chunks; k++) {
         sx_chunk *c = &im->chunks[k];
         rep->n_invalid += c->n_invalid;
-        if (join_list(im->a, &rep->errors, &c->errors) || join_list(im->a, &rep->warnings, &c->warnings))
-            return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
+        if (!out_of_memory)
+            out_of_memory = join_list(im->a, &rep->errors, &c->errors) ||
+                            join_list(im->a, &rep->warnings, &c->warnings);
     }
-    return 0;
 }
 
 static int check_top(sx_import *im, kz_err *err)
@@ -824,9 +827,10 @@ int kz_stix_import(kz_store *st, const char *p, size_t n, const kz_stix_import_o
      * listed) before the memory they use goes. */
     size_t n_bad = kz__stix_wait_all(&im);
     readers_join(&im);
-    int jr = im.chunks ? join_notes(&im, err) : 0;
-    if (!r && jr)
-        r = jr;
+    /* Once stored (r == 0, committed), running out of memory for the lists
+     * of messages only shortens them: the import is not a failure. */
+    if (im.chunks)
+        join_notes(&im);
     if (all_or_nothing && n_bad && (!r || r == KZ_E_VALUE))
         r = kz_fail(err, KZ_E_VALUE, "objects", "%zu of %zu objects are invalid; nothing was stored",
                     n_bad, rep->n_objects);

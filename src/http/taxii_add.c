@@ -146,6 +146,8 @@ static bool plain(const char *s)
     return true;
 }
 
+static int dump_to_buf(const char *p, size_t n, void *b) { return kz_buf_append(b, p, n); }
+
 /* One status entry, appended to b after a comma unless first. */
 static int put_entry(kz_buf *b, const kz_stix_item *it, bool first)
 {
@@ -163,11 +165,11 @@ static int put_entry(kz_buf *b, const kz_stix_item *it, bool first)
             rc = kz_buf_puts(b, it->version);
         return rc ? rc : kz_buf_puts(b, "\"}");
     }
+    /* Dumped straight into b: jansson allocates no text that would be
+     * freed behind the JSON memory budget's back (this runs inside it). */
     json_t *j = status_entry(it);
-    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    int rc = j ? json_dump_callback(j, dump_to_buf, b, JSON_COMPACT) : -1;
     json_decref(j);
-    int rc = s ? kz_buf_puts(b, s) : -1;
-    free(s);
     return rc;
 }
 
@@ -229,12 +231,14 @@ typedef struct add_ctx {
     char *status; /* the status resource's text, stored; sent after the commit */
 } add_ctx;
 
-/* First thing in the transaction: the event the objects go into. */
+/* First thing in the transaction: the event the objects go into (unless
+ * reading the body already went over its budget). */
 static int add_begin(void *ctx, kz_store *st, kz_err *err)
 {
-    (void)st;
-    (void)err; /* collection_event reports into r->err, which err is */
+    (void)st; /* it is r->st, and err is &r->err, which collection_event uses */
     add_ctx *x = ctx;
+    if (kz_json_budget_over())
+        return too_complex(x->r, err);
     return collection_event(x->r, x->c, x->event_id);
 }
 
@@ -248,6 +252,8 @@ static int add_end(void *ctx, kz_store *st, const kz_stix_report *rep, kz_err *e
     int rc = 0;
     if (kz_json_budget_over())
         return too_complex(r, err);
+    if (rep->n_items != rep->n_objects) /* the item list could not be made */
+        return kz_fail(err, KZ_E_NOMEM, NULL, "out of memory");
     if (x->c->kind == KZ_TAXII_SHARING_GROUP && (rc = aim_at_group(r, x->c, rep, x->event_id)))
         return rc;
     kz_uuid sid;
@@ -304,8 +310,10 @@ int kz_taxii_objects_add(kz_req *r)
         return kz_fail(&r->err, KZ_E_INTERNAL, NULL, "no status resource");
     if (over_budget)
         return too_complex(r, &r->err);
-    if (rc == KZ_E_INVALID || rc == KZ_E_VALUE)
+    if (rc == KZ_E_INVALID || rc == KZ_E_VALUE) {
         /* The document itself (not one object) cannot be processed. */
-        return kz_fail(&r->err, KZ_E_VALUE, r->err.field, "%s", r->err.msg);
+        r->err.code = KZ_E_VALUE;
+        return KZ_E_VALUE;
+    }
     return rc;
 }

@@ -35,10 +35,6 @@ struct kz_checkpointer {
 static void *checkpointer_run(void *arg)
 {
     kz_checkpointer *cp = arg;
-    /* The signals that stop the node are the main thread's to take. */
-    sigset_t all;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, NULL);
     for (;;) {
         pthread_mutex_lock(&cp->mu);
         while (!cp->wanted && !cp->stopping)
@@ -69,7 +65,14 @@ int kz_checkpointer_start(const char *path, kz_checkpointer **out, kz_err *err)
     kz_store_small_cache(cp->st); /* it reads nothing through the cache */
     pthread_mutex_init(&cp->mu, NULL);
     pthread_cond_init(&cp->cv, NULL);
-    if (pthread_create(&cp->thread, NULL, checkpointer_run, cp) != 0) {
+    /* The signals that stop the node are the main thread's to take: the
+     * thread is born with them blocked. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int pc = pthread_create(&cp->thread, NULL, checkpointer_run, cp);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (pc != 0) {
         pthread_cond_destroy(&cp->cv);
         pthread_mutex_destroy(&cp->mu);
         kz_store_close(cp->st);

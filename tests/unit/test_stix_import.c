@@ -1022,6 +1022,99 @@ static void test_partial_import_of_invalid_objects_makes_no_event(void **state)
     free(count);
 }
 
+/* What a caller stores in the import's transaction (kz_stix_import_opts
+ * txn_begin / txn_end) goes with the objects: all of it, or with a hook's
+ * error none of it; the end hook sees the final items. */
+typedef struct hooks {
+    int begins, ends;
+    bool fail_begin, fail_end;
+    size_t items, invalid_items;
+} hooks;
+
+static int hook_begin(void *ctx, kz_store *st, kz_err *err)
+{
+    hooks *h = ctx;
+    h->begins++;
+    if (h->fail_begin)
+        return kz_fail(err, KZ_E_CONFLICT, "", "begin refused");
+    return kz_store_meta_set(st, "hook.mark", "set", err);
+}
+
+static int hook_end(void *ctx, kz_store *st, const kz_stix_report *rep, kz_err *err)
+{
+    (void)st;
+    hooks *h = ctx;
+    h->ends++;
+    h->items = rep->n_items;
+    for (size_t i = 0; i < rep->n_items; i++)
+        h->invalid_items += rep->items[i].status == KZ_STIX_ITEM_INVALID;
+    return h->fail_end ? kz_fail(err, KZ_E_CONFLICT, "", "end refused") : 0;
+}
+
+static void expect_nothing_stored(fx *f)
+{
+    char pa[600];
+    snprintf(pa, sizeof pa, "%s/kz.db", f->dir);
+    char *count = db_dump(pa, "SELECT (SELECT count(*) FROM stix_objects) || ',' ||"
+                              " (SELECT count(*) FROM events) || ',' ||"
+                              " (SELECT count(*) FROM meta WHERE key = 'hook.mark')");
+    assert_string_equal(count, "0,0,0\n");
+    free(count);
+}
+
+static void test_txn_hooks_store_with_the_objects_or_roll_back(void **state)
+{
+    fx *f = *state;
+    kz_buf b;
+    kz_buf_init(&b);
+    kz_buf_puts(&b, "{\"objects\":[");
+    put_indicator(&b, true, "4b7f9a5c-3e8d-4a6f-8c1b-0d9e8f7a6b5c", "2024-01-01T00:00:00.000Z", 1,
+                  false);
+    put_indicator(&b, false, "5c8a0b6d-4f9e-4b7a-9d2c-1e0f9a8b7c6d", "2024-01-01T00:00:00.000Z", 2,
+                  true);
+    put_indicator(&b, false, "6d9b1c7e-5a0f-4c8b-8e3d-2f1a0b9c8d7e", "2024-01-01T00:00:00.000Z", 3,
+                  false);
+    kz_buf_puts(&b, "]}");
+    kz_stix_import_opts o = opts_of(f);
+    kz_stix_report rep;
+    kz_err err = {0};
+    hooks h = {.fail_end = true};
+    o.txn_begin = hook_begin;
+    o.txn_end = hook_end;
+    o.txn_ctx = &h;
+    /* The end hook refuses: nothing of the import, nothing of the hook. */
+    assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, false, &f->a, &rep, &err),
+                     KZ_E_CONFLICT);
+    assert_string_equal(err.msg, "end refused");
+    assert_int_equal(h.begins, 1);
+    assert_int_equal(h.ends, 1);
+    assert_int_equal(h.items, 3);
+    assert_int_equal(h.invalid_items, 1);
+    expect_nothing_stored(f);
+    /* The begin hook refuses: the end hook never runs. */
+    h = (hooks){.fail_begin = true};
+    assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, false, &f->a, &rep, &err),
+                     KZ_E_CONFLICT);
+    assert_string_equal(err.msg, "begin refused");
+    assert_int_equal(h.ends, 0);
+    expect_nothing_stored(f);
+    /* A document the import cannot read: no transaction, no hook. */
+    h = (hooks){0};
+    assert_int_equal(kz_stix_import(f->st, "{\"objects\":{}}", 14, &o, false, &f->a, &rep, &err),
+                     KZ_E_INVALID);
+    assert_int_equal(h.begins, 0);
+    assert_int_equal(h.ends, 0);
+    /* Both agree: the objects and the hook's row are stored together. */
+    h = (hooks){0};
+    assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, false, &f->a, &rep, &err), 0);
+    kz_buf_free(&b);
+    assert_int_equal(rep.n_stored, 2);
+    assert_int_equal(h.ends, 1);
+    char *v = NULL;
+    assert_int_equal(kz_store_meta_get(f->st, "hook.mark", &f->a, &v, &err), 0);
+    assert_string_equal(v, "set");
+}
+
 static void test_one_id_many_times_is_one_version(void **state)
 {
     fx *f = *state;
@@ -1516,6 +1609,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_invalid_copy_of_a_stored_object_is_no_duplicate,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_txn_hooks_store_with_the_objects_or_roll_back, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_bulk_load_matches_row_by_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_bulk_load_keeps_every_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_load_alone_uses_a_rollback_journal, setup,
