@@ -101,6 +101,10 @@ void kz_json_budget_begin(size_t doc_size);
 bool kz_json_budget_end(void);
 /* Whether an allocation of this thread's open scope failed so far. */
 bool kz_json_budget_over(void);
+/* The document size of this thread's open scope; 0 when none is open (or
+ * the budget is off). Threads that parse parts of the same document open
+ * a scope of that size each. */
+size_t kz_json_budget_doc(void);
 
 /* ---- MISP (misp_*.c) and sensor exports (export_*.c) ---------------------
  * The MISP document in model terms (struct kz_misp_event and friends) is
@@ -391,7 +395,12 @@ typedef struct kz_stix_report {
 /* Imports p[0..n). all_or_nothing: any invalid object and nothing is stored
  * (KZ_E_VALUE, every failure in rep->errors, err a summary); otherwise the
  * valid objects are stored and each failure is listed (TAXII's Add
- * Objects). Either way everything stored is one transaction. Output in a. */
+ * Objects). Either way everything stored is one transaction. Output in a.
+ * Inside a JSON budget scope (kz_json_budget_begin) the threads that read
+ * objects keep a budget of the same size each; if one runs out, nothing is
+ * stored: KZ_E_TOOLARGE (kz_stix_too_complex). */
+/* KZ_E_TOOLARGE, the document of size bytes named as too complex. */
+int kz_stix_too_complex(kz_err *err, size_t size);
 int kz_stix_import(kz_store *st, const char *p, size_t n, const kz_stix_import_opts *opts,
                    bool all_or_nothing, kz_arena *a, kz_stix_report *rep, kz_err *err);
 

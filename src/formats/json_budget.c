@@ -25,7 +25,7 @@ static pthread_once_t g_install_once = PTHREAD_ONCE_INIT;
 typedef struct budget {
     unsigned depth; /* open scopes; counting happens while > 0 */
     bool over;      /* an allocation was refused */
-    size_t limit, used;
+    size_t doc_size, limit, used;
 } budget;
 
 static _Thread_local budget t_budget;
@@ -91,6 +91,7 @@ void kz_json_budget_begin(size_t doc_size)
         limit = cap;
     b->depth = 1;
     b->over = false;
+    b->doc_size = doc_size;
     b->limit = limit;
     b->used = 0;
 }
@@ -109,3 +110,5 @@ bool kz_json_budget_end(void)
 }
 
 bool kz_json_budget_over(void) { return t_budget.depth > 0 && t_budget.over; }
+
+size_t kz_json_budget_doc(void) { return t_budget.depth > 0 ? t_budget.doc_size : 0; }

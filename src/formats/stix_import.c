@@ -346,12 +346,27 @@ static void read_chunk(sx_import *im, size_t k, kz_buf *norm)
             kz__stix_read_one(&rd, &im->recs[i], norm);
 }
 
+/* A thread that reads objects of the input keeps the caller's JSON budget
+ * (each thread its own, of the document's size). */
+static void budget_open(const sx_import *im)
+{
+    if (im->budget_doc)
+        kz_json_budget_begin(im->budget_doc);
+}
+
+static void budget_close(sx_import *im)
+{
+    if (im->budget_doc && kz_json_budget_end())
+        im->budget_over = true;
+}
+
 static void *reader_run(void *arg)
 {
     sx_import *im = arg;
     sx_sync *sy = im->sync;
     kz_buf norm;
     kz_buf_init(&norm);
+    budget_open(im);
     for (;;) {
         /* A chunk is read once the skim is past it (the skim fills its
          * records' spans and ids, and reads some of them in full). */
@@ -366,11 +381,15 @@ static void *reader_run(void *arg)
         if (k == SIZE_MAX)
             break;
         read_chunk(im, k, &norm);
+        /* Known before the chunk counts as read: the writer checks it. */
+        if (kz_json_budget_over())
+            im->budget_over = true;
         pthread_mutex_lock(&sy->mu);
         im->chunks[k].done = true;
         pthread_cond_broadcast(&sy->cv);
         pthread_mutex_unlock(&sy->mu);
     }
+    budget_close(im);
     kz_buf_free(&norm);
     return NULL;
 }
@@ -601,7 +620,10 @@ static void skim_range(skim_part *sp)
 
 static void *skim_run(void *arg)
 {
-    skim_range(arg);
+    skim_part *sp = arg;
+    budget_open(sp->im);
+    skim_range(sp);
+    budget_close(sp->im);
     return NULL;
 }
 
@@ -797,6 +819,14 @@ static int read_input(sx_import *im, kz_err *err)
     return 0;
 }
 
+int kz_stix_too_complex(kz_err *err, size_t size)
+{
+    return kz_fail(err, KZ_E_TOOLARGE, "",
+                   "STIX document too complex: parsing its %zu bytes would take more memory than "
+                   "the node allows for a document of that size; send it in smaller parts",
+                   size);
+}
+
 int kz_stix_import(kz_store *st, const char *p, size_t n, const kz_stix_import_opts *opts,
                    bool all_or_nothing, kz_arena *a, kz_stix_report *rep, kz_err *err)
 {
@@ -808,6 +838,7 @@ int kz_stix_import(kz_store *st, const char *p, size_t n, const kz_stix_import_o
                        (int)opts->default_tlp);
     sx_import im = {.st = st, .p = p, .o = opts, .all_or_nothing = all_or_nothing, .a = a,
                     .rep = rep, .catchall = -1, .ind_event = -1, .now = kz_time_now()};
+    im.budget_doc = kz_json_budget_doc();
     kz_arena_init(&im.work);
     kz_arena_init(&im.work2);
     int r = kz_store_org_get(st, opts->org_id, &im.work, &im.org, err);
@@ -831,7 +862,10 @@ int kz_stix_import(kz_store *st, const char *p, size_t n, const kz_stix_import_o
      * of messages only shortens them: the import is not a failure. */
     if (im.chunks)
         join_notes(&im);
-    if (all_or_nothing && n_bad && (!r || r == KZ_E_VALUE))
+    /* (With r == 0 nothing went over: the store checks before its commit.) */
+    if (r && (im.budget_over || (im.budget_doc && kz_json_budget_over())))
+        r = kz_stix_too_complex(err, im.budget_doc); /* nothing was stored */
+    else if (all_or_nothing && n_bad && (!r || r == KZ_E_VALUE))
         r = kz_fail(err, KZ_E_VALUE, "objects", "%zu of %zu objects are invalid; nothing was stored",
                     n_bad, rep->n_objects);
     if (!all_or_nothing)

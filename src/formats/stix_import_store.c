@@ -833,6 +833,10 @@ int kz__stix_import_store(sx_import *im, kz_err *err)
      * its transaction (kz_store_begin_bulk). */
     bool empty = false;
     int rc = 0;
+    /* Reading what the plan needs already went over the JSON budget: not
+     * even the write lock is taken. */
+    if (im->budget_over || kz_json_budget_over())
+        return kz_stix_too_complex(err, im->budget_doc);
     if (im->all_or_nothing && im->n >= kz__stix_bulk_min)
         rc = store_empty(im, &empty, err);
     if (!rc)
@@ -868,7 +872,11 @@ int kz__stix_import_store(sx_import *im, kz_err *err)
      * object anywhere and nothing is kept. */
     if (!rc && im->all_or_nothing && kz__stix_wait_all(im))
         rc = KZ_E_VALUE;
-    /* Every chunk is stored, so every object read: the items are final. */
+    /* Every chunk is stored, so every object read: the items are final,
+     * and so is whether a reading thread ran out of its JSON budget (the
+     * objects it could not read would be listed as invalid JSON). */
+    if (!rc && (im->budget_over || kz_json_budget_over()))
+        rc = kz_stix_too_complex(err, im->budget_doc);
     if (!rc && !im->all_or_nothing)
         kz__stix_fill_items(im);
     if (!rc && o->txn_end)

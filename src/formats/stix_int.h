@@ -7,6 +7,8 @@
 #ifndef KZ_FORMATS_STIX_INT_H
 #define KZ_FORMATS_STIX_INT_H
 
+#include <stdatomic.h>
+
 #include "formats.h"
 #include "store/store.h"
 
@@ -227,6 +229,8 @@ typedef struct sx_import {
     size_t skimmed;     /* chunks the skim is done with */
     size_t stored;      /* chunks the writer is done with */
     void *sync;         /* the readers' lock and signal (stix_import.c) */
+    size_t budget_doc;  /* the caller's JSON budget scope, for the other threads; 0 = none */
+    atomic_bool budget_over; /* a thread of this import ran out of it */
     size_t n_early_invalid; /* found invalid before planning */
     /* writing */
     kz_indicator *ind_buf; /* the kz indicators of the chunk being stored */

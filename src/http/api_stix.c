@@ -143,15 +143,13 @@ int kz_api_stix_import(kz_req *r)
     };
     kz_stix_report rep;
     /* The bundle is parsed object by object, outside kz_json_load: put the
-     * same memory budget around it so a hostile body cannot make jansson
-     * hold gigabytes. */
+     * same memory budget around it (the import gives each of its reading
+     * threads one too) so a hostile body cannot make jansson hold
+     * gigabytes; past it, nothing is stored (413). */
     kz_json_budget_begin(r->body.len);
     rc = kz_stix_import(r->st, r->body.p, r->body.len, &o, true, &r->arena, &rep, &r->err);
-    if (kz_json_budget_end())
-        rc = kz_fail(&r->err, KZ_E_TOOLARGE, "",
-                     "STIX document too complex: parsing its %zu bytes would take more memory "
-                     "than the node allows for a document of that size; send it in smaller parts",
-                     r->body.len);
+    if (kz_json_budget_end() && rc != KZ_E_TOOLARGE)
+        rc = kz_stix_too_complex(&r->err, r->body.len);
     if (rc == KZ_E_VALUE && rep.errors.n) {
         r->errs = rep.errors;
         return rc;

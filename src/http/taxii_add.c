@@ -214,14 +214,6 @@ static char *status_json(const kz_stix_report *rep, const kz_uuid sid, kz_time r
     return kz_buf_steal(&b);
 }
 
-static int too_complex(const kz_req *r, kz_err *err)
-{
-    return kz_fail(err, KZ_E_TOOLARGE, "",
-                   "STIX document too complex: parsing its %zu bytes would take more memory than "
-                   "the node allows for a document of that size; send it in smaller parts",
-                   r->body.len);
-}
-
 /* One request's part in the import's transaction. */
 typedef struct add_ctx {
     kz_req *r;
@@ -231,27 +223,23 @@ typedef struct add_ctx {
     char *status; /* the status resource's text, stored; sent after the commit */
 } add_ctx;
 
-/* First thing in the transaction: the event the objects go into (unless
- * reading the body already went over its budget). */
+/* First thing in the transaction: the event the objects go into. */
 static int add_begin(void *ctx, kz_store *st, kz_err *err)
 {
-    (void)st; /* it is r->st, and err is &r->err, which collection_event uses */
+    (void)st;  /* it is r->st */
+    (void)err; /* it is &r->err, which collection_event reports into */
     add_ctx *x = ctx;
-    if (kz_json_budget_over())
-        return too_complex(x->r, err);
     return collection_event(x->r, x->c, x->event_id);
 }
 
 /* Last thing before the commit: a sharing group's report events aimed at
- * it, the budget kept, and the status resource stored, so a request is
- * stored whole (objects, event, status) or not at all, in one commit. */
+ * it and the status resource stored, so a request is stored whole
+ * (objects, event, status) or not at all, in one commit. */
 static int add_end(void *ctx, kz_store *st, const kz_stix_report *rep, kz_err *err)
 {
     add_ctx *x = ctx;
     kz_req *r = x->r;
     int rc = 0;
-    if (kz_json_budget_over())
-        return too_complex(r, err);
     if (rep->n_items != rep->n_objects) /* the item list could not be made */
         return kz_fail(err, KZ_E_NOMEM, NULL, "out of memory");
     if (x->c->kind == KZ_TAXII_SHARING_GROUP && (rc = aim_at_group(r, x->c, rep, x->event_id)))
@@ -298,18 +286,17 @@ int kz_taxii_objects_add(kz_req *r)
     };
     kz_stix_report rep;
     /* The bundle is parsed object by object, outside kz_json_load: put the
-     * same memory budget around it so a hostile body cannot make jansson
-     * hold gigabytes. */
+     * same memory budget around it (the import gives each of its reading
+     * threads one too) so a hostile body cannot make jansson hold
+     * gigabytes; past it, nothing is stored (413). */
     kz_json_budget_begin(r->body.len);
     rc = kz_stix_import(r->st, r->body.p, r->body.len, &o, false, &r->arena, &rep, &r->err);
-    bool over_budget = kz_json_budget_end();
+    kz_json_budget_end();
     if (rc == 0 && x.status)
         return kz_taxii_send(r, MHD_HTTP_ACCEPTED, x.status, strlen(x.status), 0, 0);
     free(x.status);
     if (rc == 0)
         return kz_fail(&r->err, KZ_E_INTERNAL, NULL, "no status resource");
-    if (over_budget)
-        return too_complex(r, &r->err);
     if (rc == KZ_E_INVALID || rc == KZ_E_VALUE) {
         /* The document itself (not one object) cannot be processed. */
         r->err.code = KZ_E_VALUE;

@@ -643,6 +643,50 @@ static void test_taxii_post_too_complex_stores_nothing(void **state)
     free(ind);
 }
 
+/* The same when the object that is too complex is read by one of the
+ * import's reading threads (an envelope of more than 1,024 objects): each
+ * keeps a budget of its own, and nothing is stored. */
+static void test_taxii_post_too_complex_in_a_reader_stores_nothing(void **state)
+{
+    (void)state;
+    kz_buf b;
+    kz_buf_init(&b);
+    kz_buf_puts(&b, "{\"objects\":[");
+    for (size_t i = 0; i < 1100; i++) {
+        char name[32];
+        int len = snprintf(name, sizeof name, "reader-%zu", i);
+        kz_uuid u;
+        assert_int_equal(kz_uuid_v5(COLL_NS, name, (size_t)len, u), 0);
+        if (i == 1050) {
+            kz_buf_printf(&b, ",{\"type\":\"ipv4-addr\",\"spec_version\":\"2.1\","
+                              "\"id\":\"ipv4-addr--%s\",\"value\":\"10.9.9.9\",\"x_junk\":[",
+                          u);
+            for (size_t k = 0; k < 50000; k++)
+                kz_buf_puts(&b, k ? ",{}" : "{}");
+            kz_buf_puts(&b, "]}");
+            continue;
+        }
+        kz_buf_printf(&b, "%s{\"type\":\"ipv4-addr\",\"spec_version\":\"2.1\","
+                          "\"id\":\"ipv4-addr--%s\",\"value\":\"10.9.%zu.%zu\"}",
+                      i ? "," : "", u, i >> 8, i & 255);
+    }
+    kz_buf_puts(&b, "]}");
+    assert_true(b.len < (size_t)atoi(MAX_BODY));
+    char name[128], coll[40], p[256];
+    snprintf(name, sizeof name, "org:%s", ORG_B);
+    coll_uuid(name, coll);
+    coll_path(p, sizeof p, coll, "objects/");
+    tx t = tpost(BEARER_B, p, b.p);
+    expect_taxii_error(&t, 413);
+    assert_non_null(strstr(t.body, "too complex"));
+    tx_free(&t);
+    kz_buf_free(&b);
+    t = list(BEARER_B, coll, "objects/", "?match[type]=ipv4-addr");
+    assert_int_equal(t.status, 200);
+    assert_int_equal(json_array_size(json_object_get(t.json, "objects")), 0);
+    tx_free(&t);
+}
+
 /* ---- listings ----------------------------------------------------------------- */
 
 static size_t count_objs(const tx *t) { return json_array_size(json_object_get(t->json, "objects")); }
@@ -1376,6 +1420,7 @@ int main(void)
         cmocka_unit_test(test_taxii_post_is_one_transaction),
         cmocka_unit_test(test_taxii_post_id_not_utf8),
         cmocka_unit_test(test_taxii_post_too_complex_stores_nothing),
+        cmocka_unit_test(test_taxii_post_too_complex_in_a_reader_stores_nothing),
         cmocka_unit_test(test_taxii_objects_filters),
         cmocka_unit_test(test_taxii_pagination),
         cmocka_unit_test(test_taxii_next_survives_restart),
