@@ -524,7 +524,16 @@ static void test_taxii_post_errors(void **state)
     tx_free(&t);
 }
 
-/* Events of the org of key whose title says a TAXII collection made them. */
+/* B's org collection, and the path of its objects. */
+static void org_b_objects(char coll[40], char *p, size_t cap)
+{
+    char name[128];
+    snprintf(name, sizeof name, "org:%s", ORG_B);
+    coll_uuid(name, coll);
+    coll_path(p, cap, coll, "objects/");
+}
+
+/* Events visible to key whose title says a TAXII collection made them. */
 static size_t taxii_events(const char *key)
 {
     kz_resp r = kz_get(&N, "/api/v1/events?limit=100", key);
@@ -544,10 +553,8 @@ static void test_taxii_post_is_one_transaction(void **state)
     (void)state;
     /* B's first post to its org collection is a document the node cannot
      * read: the collection's event it would go into is not left behind. */
-    char name[128], coll[40], p[256];
-    snprintf(name, sizeof name, "org:%s", ORG_B);
-    coll_uuid(name, coll);
-    coll_path(p, sizeof p, coll, "objects/");
+    char coll[40], p[256];
+    org_b_objects(coll, p, sizeof p);
     size_t before = taxii_events(B_AN);
     tx t = tpost(BEARER_B, p, "{\"objects\":{\"not\":\"an array\"}}");
     expect_taxii_error(&t, 422);
@@ -585,10 +592,8 @@ static void test_taxii_post_id_not_utf8(void **state)
                       "\"id\":\"indicator--\xff\xfe\"}";
     const char *objs[] = {ind, bad};
     char *env = envelope(objs, 2);
-    char name[128], coll[40], p[256];
-    snprintf(name, sizeof name, "org:%s", ORG_B);
-    coll_uuid(name, coll);
-    coll_path(p, sizeof p, coll, "objects/");
+    char coll[40], p[256];
+    org_b_objects(coll, p, sizeof p);
     tx t = tpost(BEARER_B, p, env);
     assert_int_equal(t.status, 202);
     assert_int_equal(json_integer_value(json_object_get(t.json, "success_count")), 1);
@@ -602,6 +607,14 @@ static void test_taxii_post_id_not_utf8(void **state)
 }
 
 static tx list(const char *auth, const char *coll, const char *what, const char *query);
+
+static void post_too_complex(const char *p, const char *body)
+{
+    tx t = tpost(BEARER_B, p, body);
+    expect_taxii_error(&t, 413);
+    assert_non_null(strstr(t.body, "STIX document too complex"));
+    tx_free(&t);
+}
 
 /* A document whose parse would take more memory than its size allows is
  * refused whole (413): the valid object beside it is not stored either. */
@@ -625,18 +638,13 @@ static void test_taxii_post_too_complex_stores_nothing(void **state)
     for (size_t i = 0; i < n; i++)
         kz_buf_puts(&b, i ? ",{}" : "{}");
     kz_buf_puts(&b, "]}]}");
-    char name[128], coll[40], p[256];
-    snprintf(name, sizeof name, "org:%s", ORG_B);
-    coll_uuid(name, coll);
-    coll_path(p, sizeof p, coll, "objects/");
-    tx t = tpost(BEARER_B, p, b.p);
-    expect_taxii_error(&t, 413);
-    assert_non_null(strstr(t.body, "too complex"));
-    tx_free(&t);
+    char coll[40], p[256];
+    org_b_objects(coll, p, sizeof p);
+    post_too_complex(p, b.p);
     kz_buf_free(&b);
     char q[128];
     snprintf(q, sizeof q, "?match[id]=%s", id);
-    t = list(BEARER_B, coll, "objects/", q);
+    tx t = list(BEARER_B, coll, "objects/", q);
     assert_int_equal(t.status, 200);
     assert_int_equal(json_array_size(json_object_get(t.json, "objects")), 0);
     tx_free(&t);
@@ -672,16 +680,11 @@ static void test_taxii_post_too_complex_in_a_reader_stores_nothing(void **state)
     }
     kz_buf_puts(&b, "]}");
     assert_true(b.len < (size_t)atoi(MAX_BODY));
-    char name[128], coll[40], p[256];
-    snprintf(name, sizeof name, "org:%s", ORG_B);
-    coll_uuid(name, coll);
-    coll_path(p, sizeof p, coll, "objects/");
-    tx t = tpost(BEARER_B, p, b.p);
-    expect_taxii_error(&t, 413);
-    assert_non_null(strstr(t.body, "too complex"));
-    tx_free(&t);
+    char coll[40], p[256];
+    org_b_objects(coll, p, sizeof p);
+    post_too_complex(p, b.p);
     kz_buf_free(&b);
-    t = list(BEARER_B, coll, "objects/", "?match[type]=ipv4-addr");
+    tx t = list(BEARER_B, coll, "objects/", "?match[type]=ipv4-addr");
     assert_int_equal(t.status, 200);
     assert_int_equal(json_array_size(json_object_get(t.json, "objects")), 0);
     tx_free(&t);
