@@ -140,10 +140,10 @@ int kz_store_key_touch(kz_store *st, const char *id, kz_time when, kz_err *err)
      * busy time-out. Inside a transaction the lock is ours already. */
     bool nowait = st->depth == 0;
     if (nowait)
-        sqlite3_busy_timeout(st->db, 0);
+        kz__busy_wait(st, false);
     int r = key_set(st, "UPDATE api_keys SET last_used = max(last_used, ?2) WHERE id = ?1", id,
                     when, err);
     if (nowait)
-        sqlite3_busy_timeout(st->db, KZ_BUSY_MS);
+        kz__busy_wait(st, true);
     return r;
 }

@@ -25,9 +25,11 @@
 #define KZ_STR_(x) #x
 #define KZ_STR(x) KZ_STR_(x)
 
-/* How long a connection waits for another writer's lock (sqlite.c); the
- * key last_used update (keys.c) does not wait at all. */
+/* How long a connection waits for another writer's lock, trying again
+ * every KZ_BUSY_STEP_US (sqlite.c); the key last_used update (keys.c) does
+ * not wait at all. */
 #define KZ_BUSY_MS 5000
+#define KZ_BUSY_STEP_US 250
 
 /* Longest reversed domain we index: a DNS name is at most 253 bytes. */
 #define KZ_RDOMAIN_MAX 256
@@ -63,6 +65,7 @@ struct kz_store {
     bool bulk;
     bool rollback_journal; /* kz_store_begin_bulk left WAL for this transaction */
     bool read_txn; /* a read snapshot opened by kz__read_begin */
+    int64_t busy_since_us; /* when this wait for the write lock began (sqlite.c) */
     uint8_t secret[32];
     bool secret_loaded;
     char last_msg[256]; /* sqlite3_errmsg of the last failed step */
@@ -91,6 +94,9 @@ struct kz_store {
 
 /* The cached, reset statement for a literal SQL text; NULL and err filled on
  * failure. Use kz__step/kz__reset so the statement never keeps a snapshot. */
+/* Whether the connection waits for another writer's lock (up to
+ * KZ_BUSY_MS) or gives up at once with SQLITE_BUSY. */
+void kz__busy_wait(kz_store *st, bool wait);
 sqlite3_stmt *kz__stmt(kz_store *st, const char *sql, kz_err *err);
 /* The cached statement for dynamic SQL identified by key; build() is only
  * called on a miss and writes the SQL into b. */

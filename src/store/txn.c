@@ -40,10 +40,10 @@ static bool leave_wal(kz_store *st)
 {
     if (st->memory || !st->bulk || st->read_txn || !sqlite3_get_autocommit(st->db))
         return false;
-    sqlite3_busy_timeout(st->db, 0);
+    kz__busy_wait(st, false);
     bool ok = pragma_is(st, "PRAGMA locking_mode=EXCLUSIVE", "exclusive") &&
               pragma_is(st, "PRAGMA journal_mode=DELETE", "delete");
-    sqlite3_busy_timeout(st->db, KZ_BUSY_MS);
+    kz__busy_wait(st, true);
     if (!ok) {
         pragma_is(st, "PRAGMA locking_mode=NORMAL", "normal");
         return false;
