@@ -5,6 +5,8 @@
  */
 #include "cli.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 
 #include "http/http.h"
@@ -143,6 +145,15 @@ int cli_cmd_serve(int argc, char **argv)
     char *stored_name = NULL;
     rc = check_node(&args, &a, &stored_name);
     if (rc == CLI_OK) {
+        /* Every thread of the node (the schedulers and webhook workers
+         * started here, the server's own) is born with the stop signals
+         * blocked: kz_http_serve takes them with sigwait. One thread with
+         * them open would let SIGTERM kill the node instead of stopping it. */
+        sigset_t stop_signals, old_mask;
+        sigemptyset(&stop_signals);
+        sigaddset(&stop_signals, SIGTERM);
+        sigaddset(&stop_signals, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
         cfg.node_name = cli_get(&args, "name", stored_name ? stored_name : cfg.node_name);
         kz_err err = {0};
         /* TAXII: scheduled pulls of the configured sources (cmd_taxii_sched.c). */
@@ -176,6 +187,7 @@ int cli_cmd_serve(int argc, char **argv)
         kz_sync_scheduler_stop(sync);
         kz_webhook_dispatcher_stop(); /* notifications */
         cli_taxii_sched_stop();
+        pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     }
     kz_arena_free(&a);
     cli_args_free(&args);

@@ -30,6 +30,7 @@ typedef struct kz_http_server {
     /* Requests between their first byte and their completion callback, so a
      * shutdown can let them finish before the daemon is stopped. */
     atomic_long inflight;
+    atomic_bool draining;      /* stopping: new connections are refused */
     kz_match_service *ms;      /* match engine: per-org lookup indexes */
     /* hardening */
     uint8_t cursor_key[32];    /* seals page cursors (cursor.c), derived from secret */

@@ -151,6 +151,17 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
 
 static long inflight(kz_http_server *srv) { return atomic_load(&srv->inflight); }
 
+/* Once the node is stopping, a new connection is closed as it comes in;
+ * those already open finish what they are doing. */
+static enum MHD_Result refuse_while_draining(void *cls, const struct sockaddr *addr,
+                                             socklen_t addrlen)
+{
+    (void)addr;
+    (void)addrlen;
+    const kz_http_server *srv = cls;
+    return atomic_load(&srv->draining) ? MHD_NO : MHD_YES;
+}
+
 /* Reads what the server needs once: the node secret and its name. Opening the
  * store here also applies migrations before any worker races to do it. */
 static int load_node(kz_http_server *srv, kz_err *err)
@@ -217,6 +228,18 @@ int kz_http_serve(const kz_http_config *cfg, kz_err *err)
     if (threads > 256)
         threads = 256;
     atomic_init(&srv.inflight, 0);
+    atomic_init(&srv.draining, false);
+
+    /* Block the stop signals before any thread starts (the checkpointer,
+     * the match service, the notification threads, MHD's): they inherit
+     * the mask, and only sigwait below takes SIGTERM and SIGINT. A thread
+     * with them open would let SIGTERM kill the node instead of stopping
+     * it. */
+    sigset_t stop, old;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, &old);
 
     struct sockaddr_storage ss;
     socklen_t sslen = 0;
@@ -241,18 +264,12 @@ int kz_http_serve(const kz_http_config *cfg, kz_err *err)
     if (rc == 0) /* notifications: audit writer, event streams */
         rc = kz_notify_start(&srv, err);
     if (rc < 0) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         server_free(&srv);
         kz_http_tls_free(); /* federation: HTTPS (tls.c) */
         return rc;
     }
 
-    /* Block the stop signals before MHD starts its threads, which inherit the
-     * mask; only sigwait below takes them. */
-    sigset_t stop, old;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop, &old);
     /* reliability: past a file size limit (ulimit -f) a write fails with
      * EFBIG and the transaction is refused; SIGXFSZ would kill the node. */
     signal(SIGXFSZ, SIG_IGN);
@@ -280,7 +297,7 @@ int kz_http_serve(const kz_http_config *cfg, kz_err *err)
         flags |= MHD_USE_IPv6;
     flags |= kz_http_tls_flags(); /* federation: HTTPS (tls.c) */
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, 0, NULL, NULL, kz_slow_guard_access, guard,
+        flags, 0, refuse_while_draining, &srv, kz_slow_guard_access, guard,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
@@ -326,15 +343,18 @@ int kz_http_serve(const kz_http_config *cfg, kz_err *err)
         ;
     kz_log(KZ_LOG_INFO, "%s: finishing requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
 
-    MHD_socket lfd = MHD_quiesce_daemon(d);
+    /* No new connections from here on (refuse_while_draining). Not
+     * MHD_quiesce_daemon: with epoll and a thread pool it races the
+     * workers for the listen socket's removal from their epoll sets and
+     * libmicrohttpd aborts the process when it loses (seen: "Failed to
+     * remove listen FD from epoll set", exit 134). */
+    atomic_store(&srv.draining, true);
     kz_notify_quiesce(&srv); /* notifications: end event streams so they drain */
     kz_time deadline = kz_time_now() + KZ_DRAIN_US;
     while (inflight(&srv) > 0 && kz_time_now() < deadline)
         usleep(10000);
     MHD_stop_daemon(d);
     kz_slow_guard_free(guard);
-    if (lfd != MHD_INVALID_SOCKET)
-        close(lfd);
     kz_thread_store_close();
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     server_free(&srv);
