@@ -16,7 +16,6 @@
 #include "cmd_taxii.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -163,16 +162,9 @@ int cli_taxii_sched_start(const char *db_path)
         g_db = NULL;
         return KZ_E_INTERNAL;
     }
-    /* serve takes SIGTERM / SIGINT with sigwait: this thread must not be
-     * the one they are delivered to. */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
-    int rc = pthread_create(&g_thread, NULL, loop, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0) {
+    /* (cmd_serve blocked the stop signals before starting any thread: this
+     * one inherits that mask.) */
+    if (pthread_create(&g_thread, NULL, loop, NULL) != 0) {
         curl_global_cleanup();
         free(g_db);
         g_db = NULL;

@@ -33,7 +33,6 @@
 #include "http_int.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -431,14 +430,9 @@ int kz_match_service_start(kz_http_server *srv, kz_err *err)
         kz_log(KZ_LOG_INFO, "warninglists: %zu lists, %zu values from %s", ws.lists, ws.entries,
                srv->cfg.warninglists);
     }
-    /* The thread must never take SIGTERM / SIGINT: the server's main thread
-     * waits for them with sigwait, and the thread inherits this mask. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int pc = pthread_create(&ms->thread, NULL, run, ms);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (pc != 0) {
+    /* (kz_http_serve blocked the stop signals before starting any thread:
+     * this one inherits that mask.) */
+    if (pthread_create(&ms->thread, NULL, run, ms) != 0) {
         service_free(ms);
         return kz_fail(err, KZ_E_INTERNAL, NULL, "cannot start the match index thread");
     }

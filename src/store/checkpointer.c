@@ -14,7 +14,6 @@
 #include "store_int.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 
 /* Log pages at which the thread is woken (SQLite's own threshold), and at
@@ -65,14 +64,9 @@ int kz_checkpointer_start(const char *path, kz_checkpointer **out, kz_err *err)
     kz_store_small_cache(cp->st); /* it reads nothing through the cache */
     pthread_mutex_init(&cp->mu, NULL);
     pthread_cond_init(&cp->cv, NULL);
-    /* The signals that stop the node are the main thread's to take: the
-     * thread is born with them blocked. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int pc = pthread_create(&cp->thread, NULL, checkpointer_run, cp);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (pc != 0) {
+    /* (Started by the server after it blocked the stop signals: the thread
+     * inherits that mask.) */
+    if (pthread_create(&cp->thread, NULL, checkpointer_run, cp) != 0) {
         pthread_cond_destroy(&cp->cv);
         pthread_mutex_destroy(&cp->mu);
         kz_store_close(cp->st);

@@ -35,12 +35,38 @@ static void fill(kz_store *st, int commits)
     free(big);
 }
 
+/* A new directory for the node's files, and the database's path in it. */
+typedef struct fx {
+    char *dir;
+    char path[600];
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    if (!(f->dir = kz_test_mkdtemp())) {
+        free(f);
+        return -1;
+    }
+    snprintf(f->path, sizeof f->path, "%s/kz.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    kz_test_rmdir(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
 static void test_checkpoints_run_on_their_thread(void **state)
 {
-    (void)state;
-    char *dir = kz_test_mkdtemp();
-    char path[600];
-    snprintf(path, sizeof path, "%s/kz.db", dir);
+    const char *path = ((fx *)*state)->path;
     kz_store *st = NULL;
     kz_err err = {0};
     assert_int_equal(kz_store_open(path, &st, &err), 0);
@@ -70,17 +96,12 @@ static void test_checkpoints_run_on_their_thread(void **state)
     assert_int_equal(strlen(v), VALUE_LEN);
     kz_store_close(st);
     kz_arena_free(&a);
-    kz_test_rmdir(dir);
-    free(dir);
 }
 
 /* Stopping a thread that never ran, and stopping none, are no-ops. */
 static void test_stop_without_work(void **state)
 {
-    (void)state;
-    char *dir = kz_test_mkdtemp();
-    char path[600];
-    snprintf(path, sizeof path, "%s/kz.db", dir);
+    const char *path = ((fx *)*state)->path;
     kz_checkpointer *cp = NULL;
     kz_err err = {0};
     assert_int_equal(kz_checkpointer_start(path, &cp, &err), 0);
@@ -92,16 +113,14 @@ static void test_stop_without_work(void **state)
     assert_int_equal(kz_checkpointer_start("/nonexistent-dir/kz.db", &cp, &err), KZ_E_DB);
     assert_null(cp);
     assert_non_null(strstr(err.msg, "/nonexistent-dir/kz.db"));
-    kz_test_rmdir(dir);
-    free(dir);
 }
 
 int main(void)
 {
     kz_base_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_checkpoints_run_on_their_thread),
-        cmocka_unit_test(test_stop_without_work),
+        cmocka_unit_test_setup_teardown(test_checkpoints_run_on_their_thread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_without_work, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -713,6 +713,17 @@ static void put_indicator(kz_buf *b, bool first, const char *uuid, const char *m
                   bad ? "" : "]");
 }
 
+/* b becomes an envelope of n indicators, uuids[i] the id of the i-th (its
+ * pattern broken when bad[i]), all of one version. */
+static void few_indicators(kz_buf *b, const char *const *uuids, const bool *bad, size_t n)
+{
+    kz_buf_reset(b);
+    kz_buf_puts(b, "{\"objects\":[");
+    for (size_t i = 0; i < n; i++)
+        put_indicator(b, i == 0, uuids[i], "2024-01-01T00:00:00.000Z", i + 1, bad[i]);
+    kz_buf_puts(b, "]}");
+}
+
 /* A bundle of n indicators (unique addresses); those whose index is in bad
  * get an id that is no identifier. */
 static char *big_bundle(size_t n, const size_t *bad, size_t nbad)
@@ -972,21 +983,16 @@ static void test_early_reads_are_noted_in_their_chunk(void **state)
 static void test_invalid_copy_of_a_stored_object_is_no_duplicate(void **state)
 {
     fx *f = *state;
-    const char *X = "3a6e8f4b-2d7c-4f5e-9b0a-9c8d7e6f5a4b";
+    const char *X[] = {"3a6e8f4b-2d7c-4f5e-9b0a-9c8d7e6f5a4b"};
     kz_buf b;
     kz_buf_init(&b);
-    kz_buf_puts(&b, "{\"objects\":[");
-    put_indicator(&b, true, X, "2024-01-01T00:00:00.000Z", 7, false);
-    kz_buf_puts(&b, "]}");
+    few_indicators(&b, X, (const bool[]){false}, 1);
     kz_stix_import_opts o = opts_of(f);
     kz_stix_report rep;
     kz_err err = {0};
     assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, false, &f->a, &rep, &err), 0);
     assert_int_equal(rep.n_stored, 1);
-    kz_buf_reset(&b);
-    kz_buf_puts(&b, "{\"objects\":[");
-    put_indicator(&b, true, X, "2024-01-01T00:00:00.000Z", 7, true);
-    kz_buf_puts(&b, "]}");
+    few_indicators(&b, X, (const bool[]){true}, 1);
     assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, false, &f->a, &rep, &err), 0);
     kz_buf_free(&b);
     assert_int_equal(rep.n_invalid, 1);
@@ -1002,10 +1008,8 @@ static void test_partial_import_of_invalid_objects_makes_no_event(void **state)
     fx *f = *state;
     kz_buf b;
     kz_buf_init(&b);
-    kz_buf_puts(&b, "{\"objects\":[");
-    put_indicator(&b, true, "2f5d7e3a-1c6b-4e4d-8a9f-8b7c6d5e4f3a", "2024-01-01T00:00:00.000Z", 1,
-                  true);
-    kz_buf_puts(&b, "]}");
+    few_indicators(&b, (const char *const[]){"2f5d7e3a-1c6b-4e4d-8a9f-8b7c6d5e4f3a"},
+                   (const bool[]){true}, 1);
     kz_stix_import_opts o = opts_of(f);
     kz_stix_report rep;
     kz_err err = {0};
@@ -1065,16 +1069,12 @@ static void expect_nothing_stored(fx *f)
 static void test_txn_hooks_store_with_the_objects_or_roll_back(void **state)
 {
     fx *f = *state;
+    const char *const ids[] = {"4b7f9a5c-3e8d-4a6f-8c1b-0d9e8f7a6b5c",
+                               "5c8a0b6d-4f9e-4b7a-9d2c-1e0f9a8b7c6d",
+                               "6d9b1c7e-5a0f-4c8b-8e3d-2f1a0b9c8d7e"};
     kz_buf b;
     kz_buf_init(&b);
-    kz_buf_puts(&b, "{\"objects\":[");
-    put_indicator(&b, true, "4b7f9a5c-3e8d-4a6f-8c1b-0d9e8f7a6b5c", "2024-01-01T00:00:00.000Z", 1,
-                  false);
-    put_indicator(&b, false, "5c8a0b6d-4f9e-4b7a-9d2c-1e0f9a8b7c6d", "2024-01-01T00:00:00.000Z", 2,
-                  true);
-    put_indicator(&b, false, "6d9b1c7e-5a0f-4c8b-8e3d-2f1a0b9c8d7e", "2024-01-01T00:00:00.000Z", 3,
-                  false);
-    kz_buf_puts(&b, "]}");
+    few_indicators(&b, ids, (const bool[]){false, true, false}, 3);
     kz_stix_import_opts o = opts_of(f);
     kz_stix_report rep;
     kz_err err = {0};
