@@ -37,7 +37,9 @@ void kz_store_bulk_mode(kz_store *st, bool on);
 void kz_store_small_cache(kz_store *st);
 /* WAL checkpoints on a thread of their own (checkpointer.c): connections
  * handed to it with kz_store_checkpoint_by no longer copy the log into the
- * database inside a COMMIT. Stop it after closing those connections. */
+ * database inside a COMMIT. Stop it after closing those connections. A
+ * commit that leaves the log past KZ_WAL_WAKE_PAGES pages (8 KiB) wakes it. */
+#define KZ_WAL_WAKE_PAGES 8000
 typedef struct kz_checkpointer kz_checkpointer;
 int kz_checkpointer_start(const char *path, kz_checkpointer **out, kz_err *err);
 void kz_checkpointer_stop(kz_checkpointer *cp);

@@ -12,9 +12,11 @@
 
 #include "store/store.h"
 
-/* Pages of 8 KiB: 20 commits of 20 values of 32,000 bytes, about 1,600
- * pages, past the 1,000 at which the thread is woken. */
+/* Pages of 8 KiB: a commit of 20 values of 32,000 bytes is about 80 pages;
+ * FILL_COMMITS of them take the log past the KZ_WAL_WAKE_PAGES at which the
+ * thread is woken, with a fifth to spare. */
 #define VALUE_LEN 32000
+#define FILL_COMMITS (KZ_WAL_WAKE_PAGES / 80 * 6 / 5)
 
 static void fill(kz_store *st, int commits)
 {
@@ -77,14 +79,16 @@ static void test_checkpoints_run_on_their_thread(void **state)
     fill(st, 1);
     usleep(100000);
     assert_int_equal(kz_checkpointer_runs(cp), 0);
-    fill(st, 20);
+    fill(st, FILL_COMMITS);
     for (int i = 0; i < 500 && kz_checkpointer_runs(cp) == 0; i++)
         usleep(10000);
     assert_true(kz_checkpointer_runs(cp) >= 1);
     kz_arena a;
     kz_arena_init(&a);
     char *v = NULL;
-    assert_int_equal(kz_store_meta_get(st, "fill.19.19", &a, &v, &err), 0);
+    char last[32];
+    snprintf(last, sizeof last, "fill.%d.19", FILL_COMMITS - 1);
+    assert_int_equal(kz_store_meta_get(st, last, &a, &v, &err), 0);
     assert_int_equal(strlen(v), VALUE_LEN);
     /* The connection closes before the thread stops (its hook points at
      * the thread); a new one reads everything back. */
