@@ -790,8 +790,9 @@ _Atomic size_t kz__stix_bulk_loads;
 /* Whether the objects can go in with the indexes dropped: a large input
  * into an empty table where each id is stored in one version (copies of it
  * in the input are duplicates already, found by classify). Then no row
- * needs a look-up by id while storing, and rebuilding the unique (id, vkey)
- * index cannot fail. Marks the records fresh so that none is looked up. */
+ * needs a look-up by id while storing, and each (id, version) goes in once
+ * (the store keeps them apart by looking, migration 16). Marks the records
+ * fresh so that none is looked up. */
 static bool bulk_fits(sx_import *im, bool empty)
 {
     if (!empty)

@@ -173,13 +173,27 @@ static int write_batch(kz_store *st, const kz_audit_item *items, size_t n)
     return rc;
 }
 
+/* The writer's connection, its checkpoints handed to the server's thread
+ * like the workers': left to SQLite, each batch's commit would copy the
+ * whole log into the database inline whenever it is past 1,000 pages, which
+ * under a stream of writes is nearly always. NULL when it cannot open. */
+static kz_store *writer_store(kz_notify *n)
+{
+    kz_store *st = NULL;
+    kz_err err = {0};
+    if (kz_store_open(n->srv->cfg.db_path, &st, &err) < 0) {
+        kz_log(KZ_LOG_ERROR, "audit: cannot open the store: %s", err.msg);
+        return NULL;
+    }
+    kz_store_checkpoint_by(st, n->srv->checkpointer);
+    return st;
+}
+
 static void *writer_main(void *arg)
 {
     kz_notify *n = arg;
-    kz_store *st = NULL;
     kz_err err = {0};
-    if (kz_store_open(n->srv->cfg.db_path, &st, &err) < 0)
-        kz_log(KZ_LOG_ERROR, "audit: cannot open the store: %s", err.msg);
+    kz_store *st = writer_store(n);
     kz_audit_item *batch = malloc(BATCH_MAX * sizeof *batch);
     int failures = 0;
     for (;;) {
@@ -204,10 +218,8 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&n->mu);
         if (!k)
             continue;
-        if (!st && kz_store_open(n->srv->cfg.db_path, &st, &err) < 0) {
-            kz_log(KZ_LOG_ERROR, "audit: cannot open the store: %s", err.msg);
-            st = NULL;
-        }
+        if (!st)
+            st = writer_store(n);
         int rc = (st && batch) ? write_batch(st, batch, k) : KZ_E_INTERNAL;
         pthread_mutex_lock(&n->mu);
         /* At shutdown, give a busy database 10 s before giving up. */

@@ -195,7 +195,8 @@ static const char *const migrations[] = {M1, kz__migration_2_match, kz__migratio
                                          kz__migration_12_stix_versions,
                                          kz__migration_13_misp_parts /* issue 6 */,
                                          kz__migration_14_proposals /* federation: relay, proposals */,
-                                         kz__migration_15_case_sync /* cases travel */};
+                                         kz__migration_15_case_sync /* cases travel */,
+                                         kz__migration_16_stix_id_keys /* issue 3: speed */};
 
 static int current_version(kz_store *st, int *v, kz_err *err)
 {

@@ -141,7 +141,11 @@ int kz_store_open(const char *path, kz_store **out, kz_err *err)
     if (!r && kz__register_functions(st->db) != SQLITE_OK)
         r = kz_fail(err, KZ_E_DB, "", "cannot register SQL functions: %s", sqlite3_errmsg(st->db));
     if (!r)
+        r = kz__stix_keys_open(st, err);
+    if (!r)
         r = kz__migrate(st, err);
+    if (!r)
+        r = kz__stix_keys_load(st, err);
     if (!r)
         r = kz__secret_ensure(st, err);
     if (r) {
@@ -165,6 +169,7 @@ void kz_store_close(kz_store *st)
     if (st->db)
         sqlite3_close(st->db);
     sodium_memzero(st->secret, sizeof st->secret);
+    sodium_memzero(st->stix_key, sizeof st->stix_key);
     free(st->path);
     free(st);
 }

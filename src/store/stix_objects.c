@@ -4,8 +4,9 @@
  * The table is shaped for TAXII (see migration_3_stix.c): date_added is the
  * node's strictly increasing clock, the default "latest version" view is a
  * flag on the row, and the three indexes answer the three ways TAXII asks:
- * everything after a point (date_added), one object's versions (id, vkey),
- * one type after a point (type, date_added). A listing over several types
+ * everything after a point (date_added), one object's versions (the key
+ * of its id, migration 16 and stix_keys.c), one type after a point (type,
+ * date_added). A listing over several types
  * or ids runs one ordered index range per member and merges them, so a page
  * never needs a sort of everything that matches.
  */
@@ -34,10 +35,10 @@ typedef struct known_row {
  * one. */
 static const char SQL_KNOWN[] =
     "SELECT count(*), min(vkey), max(vkey), ifnull(sum(vkey = ?2), 0)"
-    " FROM stix_objects WHERE id = ?1";
+    " FROM stix_objects WHERE idk = kz_stix_key(?1) AND id = ?1";
 static const char SQL_KNOWN_EVENT[] =
     "SELECT o.event_ref, e.id FROM stix_objects o LEFT JOIN events e ON e.seq = o.event_ref"
-    " WHERE o.id = ?1 ORDER BY o.vkey DESC LIMIT 1";
+    " WHERE o.idk = kz_stix_key(?1) AND o.id = ?1 ORDER BY o.vkey DESC LIMIT 1";
 
 static int known_get(kz_store *st, const char *id, kz_time vkey, known_row *k, kz_err *err)
 {
@@ -101,26 +102,30 @@ static bool json_plain(const char *id)
     return true;
 }
 
-static _Thread_local const char *const *t_sort_ids; /* qsort has no context argument */
+/* An id to ask for: its key (the index's order) and where it is in ids. */
+typedef struct asked_id {
+    int64_t key;
+    size_t pos;
+} asked_id;
 
-static int by_id_text(const void *x, const void *y)
+static int by_key(const void *x, const void *y)
 {
-    return strcmp(t_sort_ids[*(const size_t *)x], t_sort_ids[*(const size_t *)y]);
+    const asked_id *a = x, *b = y;
+    return a->key < b->key ? -1 : a->key > b->key;
 }
 
 /* ids[from, to) as a JSON array of those that can be written plainly, in
- * id order (the look-ups then walk the index once instead of jumping all
- * over it: random ids took twice as long); pos[k] is the index of the
- * array's k-th id. -1 when out of memory. */
-static int absent_array(const char *const *ids, size_t from, size_t to, size_t *pos, kz_buf *b,
-                        size_t *k)
+ * key order (the look-ups then walk the index once instead of jumping all
+ * over it: random order took twice as long); want[k].pos is the index of
+ * the array's k-th id. -1 when out of memory. */
+static int absent_array(const kz_store *st, const char *const *ids, size_t from, size_t to,
+                        asked_id *want, kz_buf *b, size_t *k)
 {
     *k = 0;
     for (size_t i = from; i < to; i++)
         if (ids[i] && json_plain(ids[i]))
-            pos[(*k)++] = i;
-    t_sort_ids = ids;
-    qsort(pos, *k, sizeof *pos, by_id_text);
+            want[(*k)++] = (asked_id){kz__stix_key(st, ids[i], strlen(ids[i])), i};
+    qsort(want, *k, sizeof *want, by_key);
     int bad = 0;
     kz_buf_reset(b);
     bad |= kz_buf_putc(b, '[');
@@ -128,7 +133,7 @@ static int absent_array(const char *const *ids, size_t from, size_t to, size_t *
         if (j)
             bad |= kz_buf_putc(b, ',');
         bad |= kz_buf_putc(b, '"');
-        bad |= kz_buf_puts(b, ids[pos[j]]);
+        bad |= kz_buf_puts(b, ids[want[j].pos]);
         bad |= kz_buf_putc(b, '"');
     }
     bad |= kz_buf_putc(b, ']');
@@ -139,8 +144,8 @@ int kz_store_stix_absent(kz_store *st, const char *const *ids, size_t n, bool *a
                          kz_err *err)
 {
     memset(absent, 0, n * sizeof *absent);
-    size_t *pos = malloc((n < ABSENT_BATCH ? n : ABSENT_BATCH) * sizeof *pos + 1);
-    if (!pos)
+    asked_id *want = malloc((n < ABSENT_BATCH ? n : ABSENT_BATCH) * sizeof *want + 1);
+    if (!want)
         return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
     kz_buf b;
     kz_buf_init(&b);
@@ -148,16 +153,17 @@ int kz_store_stix_absent(kz_store *st, const char *const *ids, size_t n, bool *a
     for (size_t from = 0; !r && from < n; from += ABSENT_BATCH) {
         size_t to = n - from < ABSENT_BATCH ? n : from + ABSENT_BATCH;
         size_t k;
-        if (absent_array(ids, from, to, pos, &b, &k)) {
+        if (absent_array(st, ids, from, to, want, &b, &k)) {
             r = kz_fail(err, KZ_E_NOMEM, "", "out of memory");
             break;
         }
         for (size_t j = 0; j < k; j++)
-            absent[pos[j]] = true;
+            absent[want[j].pos] = true;
         /* key is the position in the array of an id the node holds. */
         sqlite3_stmt *s = kz__stmt(st,
-                                   "SELECT j.key FROM json_each(?1) j"
-                                   " WHERE j.value IN (SELECT id FROM stix_objects)",
+                                   "SELECT j.key FROM json_each(?1) j WHERE EXISTS"
+                                   " (SELECT 1 FROM stix_objects o"
+                                   " WHERE o.idk = kz_stix_key(j.value) AND o.id = j.value)",
                                    err);
         if (!s) {
             r = kz__code(err);
@@ -168,7 +174,7 @@ int kz_store_stix_absent(kz_store *st, const char *const *ids, size_t n, bool *a
         while ((rc = kz__step(st, s)) == SQLITE_ROW) {
             int64_t key = sqlite3_column_int64(s, 0);
             if (key >= 0 && (size_t)key < k)
-                absent[pos[key]] = false;
+                absent[want[key].pos] = false;
         }
         if (rc != SQLITE_DONE)
             r = kz__dberr(st, rc, err, "looking up STIX objects");
@@ -178,7 +184,7 @@ int kz_store_stix_absent(kz_store *st, const char *const *ids, size_t n, bool *a
     if (r)
         memset(absent, 0, n * sizeof *absent);
     kz_buf_free(&b);
-    free(pos);
+    free(want);
     return r;
 }
 
@@ -252,8 +258,8 @@ static int event_seq_cached(kz_store *st, event_cache *c, const char *id, int64_
 
 static const char SQL_INSERT[] =
     "INSERT INTO stix_objects(id, type, spec_version, created, modified, vkey, date_added,"
-    " is_first, is_last, created_by_ref, tlp, owner_org, event_ref, revoked, json, ind_ids)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+    " is_first, is_last, created_by_ref, tlp, owner_org, event_ref, revoked, json, ind_ids, idk)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 
 /* The kz indicator ids of a version as the JSON array the ind_ids column
  * holds (ids are UUIDs: nothing to escape); empty when there are none. */
@@ -289,12 +295,15 @@ static int put_one(kz_store *st, kz_stix_obj *o, kz_time *clock, event_cache *ec
     o->is_first = k.versions == 0 || o->vkey < k.min_vkey;
     o->is_last = k.versions == 0 || o->vkey > k.max_vkey;
     if (k.versions && o->is_last &&
-        (r = run_id_update(st, "UPDATE stix_objects SET is_last = 0 WHERE id = ?1 AND is_last = 1",
+        (r = run_id_update(st,
+                           "UPDATE stix_objects SET is_last = 0"
+                           " WHERE idk = kz_stix_key(?1) AND id = ?1 AND is_last = 1",
                            o->id, err)))
         return r;
     if (k.versions && o->is_first &&
         (r = run_id_update(st,
-                           "UPDATE stix_objects SET is_first = 0 WHERE id = ?1 AND is_first = 1",
+                           "UPDATE stix_objects SET is_first = 0"
+                           " WHERE idk = kz_stix_key(?1) AND id = ?1 AND is_first = 1",
                            o->id, err)))
         return r;
     int64_t ev = 0;
@@ -337,6 +346,7 @@ static int put_one(kz_store *st, kz_stix_obj *o, kz_time *clock, event_cache *ec
         sqlite3_bind_text(s, 16, ids->p, (int)ids->len, SQLITE_STATIC);
     else
         sqlite3_bind_null(s, 16);
+    kz__bind_i64(s, 17, kz__stix_key(st, o->id, strlen(o->id)));
     int rc = kz__run(st, s);
     if (rc)
         return kz__dberr(st, rc, err, "storing a STIX object");
@@ -378,7 +388,7 @@ int kz_store_stix_put(kz_store *st, kz_stix_obj *objs, size_t n, kz_stix_put_sta
 
 /* ---- bulk loading -------------------------------------------------------- */
 
-/* One B-tree insert per row into a random place of (id, vkey) costs more
+/* One B-tree insert per row into a random place of the id keys costs more
  * than the row itself; CREATE INDEX over the finished table sorts once. The
  * same holds for the indicators made from the objects (value, address,
  * domain), when there are none yet. What stays: the indexes whose inserts
@@ -392,7 +402,7 @@ typedef struct bulk_index {
 } bulk_index;
 
 static const bulk_index BULK_INDEXES[] = {
-    {"stix_objects", "stix_objects_version", "DROP INDEX stix_objects_version"},
+    {"stix_objects", "stix_objects_id_key", "DROP INDEX stix_objects_id_key"},
     {"indicators", "indicators_value", "DROP INDEX indicators_value"},
     {"indicators", "indicators_addr", "DROP INDEX indicators_addr"},
     {"indicators", "indicators_rdomain", "DROP INDEX indicators_rdomain"},
@@ -501,7 +511,7 @@ static void build_list(uint32_t key, kz_buf *b)
     if (key & QF_TYPE)
         kz_buf_puts(b, " AND o.type = ?3");
     if (key & QF_ID)
-        kz_buf_puts(b, " AND o.id = ?4");
+        kz_buf_puts(b, " AND o.idk = kz_stix_key(?4) AND o.id = ?4");
     if (key & QF_SPEC)
         kz_buf_puts(b, " AND o.spec_version IN (SELECT value FROM json_each(?5))");
     if (!(key & QF_ALL)) {
@@ -821,9 +831,11 @@ int kz_store_stix_delete(kz_store *st, const char *id, const kz_stix_versions *v
     if (!r && nrows)
         r = run_id_update(st,
                           "UPDATE stix_objects SET"
-                          " is_first = (vkey = (SELECT min(vkey) FROM stix_objects WHERE id = ?1)),"
-                          " is_last = (vkey = (SELECT max(vkey) FROM stix_objects WHERE id = ?1))"
-                          " WHERE id = ?1",
+                          " is_first = (vkey = (SELECT min(vkey) FROM stix_objects"
+                          " WHERE idk = kz_stix_key(?1) AND id = ?1)),"
+                          " is_last = (vkey = (SELECT max(vkey) FROM stix_objects"
+                          " WHERE idk = kz_stix_key(?1) AND id = ?1))"
+                          " WHERE idk = kz_stix_key(?1) AND id = ?1",
                           id, err);
     kz_arena_free(&a);
     if (r)
@@ -887,7 +899,8 @@ int kz_store_stix_indicators_of(kz_store *st, const char *stix_id, kz_arena *a, 
 {
     return list_text(st,
                      "SELECT DISTINCT j.value FROM stix_objects o, json_each(o.ind_ids) j"
-                     " WHERE o.id = ?1 AND o.ind_ids IS NOT NULL ORDER BY 1",
+                     " WHERE o.idk = kz_stix_key(?1) AND o.id = ?1 AND o.ind_ids IS NOT NULL"
+                     " ORDER BY 1",
                      stix_id, a, out, "reading STIX indicator links", err);
 }
 

@@ -11,7 +11,7 @@
 static const char SQL_LIVE[] =
     "SELECT DISTINCT j.value FROM stix_objects o, json_each(o.ind_ids) j"
     " JOIN indicators i ON i.id = j.value"
-    " WHERE o.id = ?1 AND o.ind_ids IS NOT NULL ORDER BY 1";
+    " WHERE o.idk = kz_stix_key(?1) AND o.id = ?1 AND o.ind_ids IS NOT NULL ORDER BY 1";
 
 int kz_store_stix_indicators_live(kz_store *st, const char *stix_id, kz_arena *a,
                                   kz_indicator **out, size_t *n, kz_err *err)
@@ -80,7 +80,7 @@ int kz_store_stix_move(kz_store *st, const char *stix_id, const char *event_id, 
     sqlite3_stmt *s = NULL;
     if (!r && !(s = kz__stmt(st,
                              "SELECT DISTINCT event_ref FROM stix_objects"
-                             " WHERE id = ?1 AND event_ref IS NOT NULL",
+                             " WHERE idk = kz_stix_key(?1) AND id = ?1 AND event_ref IS NOT NULL",
                              err)))
         r = kz__code(err);
     if (!r)
@@ -88,15 +88,15 @@ int kz_store_stix_move(kz_store *st, const char *stix_id, const char *event_id, 
     if (!r && !(s = kz__stmt(st,
                              "SELECT DISTINCT i.event_ref FROM stix_objects o,"
                              " json_each(o.ind_ids) j JOIN indicators i ON i.id = j.value"
-                             " WHERE o.id = ?1 AND o.ind_ids IS NOT NULL",
+                             " WHERE o.idk = kz_stix_key(?1) AND o.id = ?1 AND o.ind_ids IS NOT NULL",
                              err)))
         r = kz__code(err);
     if (!r)
         r = touch_all(st, s, stix_id, ev, err);
     static const char *const sql[] = {
-        "UPDATE stix_objects SET event_ref = ?2 WHERE id = ?1",
+        "UPDATE stix_objects SET event_ref = ?2 WHERE idk = kz_stix_key(?1) AND id = ?1",
         "UPDATE indicators SET event_ref = ?2 WHERE id IN (SELECT j.value FROM stix_objects o,"
-        " json_each(o.ind_ids) j WHERE o.id = ?1 AND o.ind_ids IS NOT NULL)",
+        " json_each(o.ind_ids) j WHERE o.idk = kz_stix_key(?1) AND o.id = ?1 AND o.ind_ids IS NOT NULL)",
     };
     for (size_t i = 0; !r && i < KZ_ARRAY_LEN(sql); i++) {
         if (!(s = kz__stmt(st, sql[i], err))) {

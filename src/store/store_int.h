@@ -68,6 +68,8 @@ struct kz_store {
     int64_t busy_since_us; /* when this wait for the write lock began (sqlite.c) */
     uint8_t secret[32];
     bool secret_loaded;
+    uint8_t stix_key[16]; /* hashes STIX ids into stix_objects.idk (stix_keys.c) */
+    bool stix_key_loaded;
     char last_msg[256]; /* sqlite3_errmsg of the last failed step */
     kz_stmt_slot stmts[KZ_STMT_SLOTS];
     kz_dyn_slot dyn[KZ_DYN_SLOTS];
@@ -193,6 +195,7 @@ extern const char kz__migration_12_stix_versions[];
 extern const char kz__migration_13_misp_parts[]; /* issue 6: restSearch composite parts */
 extern const char kz__migration_14_proposals[]; /* federation: peer relay flag, proposals */
 extern const char kz__migration_15_case_sync[]; /* cases travel between nodes */
+extern const char kz__migration_16_stix_id_keys[]; /* the id index holds a 64-bit key */
 
 int kz__migrate(kz_store *st, kz_err *err);
 int kz__secret_ensure(kz_store *st, kz_err *err);
@@ -290,6 +293,15 @@ void kz__derive(kz_ioc_type t, const char *value, kz_derived *d);
 void kz__ip_mask(const uint8_t in[16], int prefix, uint8_t out[16]);
 /* Registers kz_ip_mask(blob, len) on a connection. */
 int kz__register_functions(sqlite3 *db);
+
+/* ---- the keys of STIX ids (stix_keys.c) ----------------------------------- */
+
+/* Registers kz_stix_key(id) on the connection (before migrating: migration
+ * 16 uses it); _load reads the hash key once the schema has it. */
+int kz__stix_keys_open(kz_store *st, kz_err *err);
+int kz__stix_keys_load(kz_store *st, kz_err *err);
+/* The stix_objects.idk of id[0, len): what kz_stix_key(id) gives in SQL. */
+int64_t kz__stix_key(const kz_store *st, const char *id, size_t len);
 
 /* ---- notifications (contacts.c, webhooks.c) -------------------------------- */
 

@@ -4,13 +4,17 @@
  * order with every TAXII filter (added_after, types, ids, versions first /
  * last / all / exact, spec_version) and keyset pages, TLP ceilings and
  * owners, deletion by version selector, and the identity and indicator
- * links.
+ * links; the keys the id index holds (migration 16): ids that share one are
+ * told apart, each database has its own hash key, and a database from
+ * before gets its keys filled.
  */
 #include "kz_test.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sqlite3.h>
 
 #include "store/store.h"
 
@@ -411,6 +415,172 @@ static void test_absent_ids(void **state)
     assert_int_equal(kz_store_stix_absent(f->st, ids, 0, absent, &err), 0);
 }
 
+/* ---- the keys of the id index (stix_keys.c, migration 16) ---------------- */
+
+static void db_path(const fx *f, char *out, size_t n) { snprintf(out, n, "%s/kz.db", f->dir); }
+
+/* Runs SQL on the file through a connection of its own. */
+static void raw_exec(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg ? msg : "?");
+    sqlite3_close(db);
+}
+
+static int64_t raw_int(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+/* A 64-bit key can be shared by two ids (by chance, about once in 10^7
+ * look-ups at a billion objects; never on purpose, as the key is keyed):
+ * every query by id still sees only that id's rows. Made here by giving
+ * IND2's row the key of IND1. */
+static void test_ids_sharing_a_key_are_told_apart(void **state)
+{
+    fx *f = *state;
+    char path[600];
+    db_path(f, path, sizeof path);
+    kz_stix_obj a = obj(f, IND1, "indicator", 2000, KZ_TLP_GREEN);
+    kz_stix_obj b = obj(f, IND2, "indicator", 2000, KZ_TLP_GREEN);
+    put1(f, &a, KZ_STIX_STORED_NEW);
+    put1(f, &b, KZ_STIX_STORED_NEW);
+    assert_true(raw_int(path, "SELECT count(DISTINCT idk) FROM stix_objects") == 2);
+    raw_exec(path, "UPDATE stix_objects SET idk = (SELECT idk FROM stix_objects WHERE id = '" IND1
+                   "') WHERE id = '" IND2 "'");
+    assert_true(raw_int(path, "SELECT count(DISTINCT idk) FROM stix_objects") == 1);
+
+    kz_err err = {0};
+    kz_stix_known k;
+    assert_int_equal(kz_store_stix_lookup(f->st, IND1, 2000, &k, &err), 0);
+    assert_int_equal(k.n_versions, 1);
+    kz_stix_obj *v;
+    size_t n;
+    assert_int_equal(kz_store_stix_get(f->st, IND1, NULL, &f->a, &v, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].id, IND1);
+    /* IND2's row no longer has its own key, so by id it is gone; MAL1 was
+     * never stored. */
+    const char *ids[] = {IND1, IND2, MAL1};
+    bool absent[3];
+    assert_int_equal(kz_store_stix_absent(f->st, ids, 3, absent, &err), 0);
+    assert_false(absent[0]);
+    assert_true(absent[1]);
+    assert_true(absent[2]);
+    /* A newer version of IND1 moves IND1's flags only. */
+    kz_stix_obj a3 = obj(f, IND1, "indicator", 3000, KZ_TLP_GREEN);
+    put1(f, &a3, KZ_STIX_STORED_VERSION);
+    assert_int_equal(raw_int(path, "SELECT is_last FROM stix_objects WHERE id = '" IND2 "'"), 1);
+    assert_int_equal(
+        raw_int(path, "SELECT is_last FROM stix_objects WHERE id = '" IND1 "' AND vkey = 2000"), 0);
+    /* Deleting IND1 leaves IND2's row. */
+    size_t deleted = 0;
+    assert_int_equal(kz_store_stix_delete(f->st, IND1, NULL, NULL, 0, &deleted, &err), 0);
+    assert_int_equal(deleted, 2);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM stix_objects WHERE id = '" IND2 "'"), 1);
+    /* Now the only row under IND1's key is IND2's: IND1 is not stored. */
+    assert_int_equal(kz_store_stix_absent(f->st, ids, 1, absent, &err), 0);
+    assert_true(absent[0]);
+    assert_int_equal(kz_store_stix_lookup(f->st, IND1, 2000, &k, &err), 0);
+    assert_int_equal(k.n_versions, 0);
+    assert_int_equal(kz_store_stix_get(f->st, IND1, NULL, &f->a, &v, &n, &err), KZ_E_NOTFOUND);
+}
+
+/* Each database makes its own hash key, so the same id has another key on
+ * another node; one whose key is gone or damaged is refused at open. */
+static void test_id_key_is_per_database_and_required(void **state)
+{
+    fx *f = *state;
+    char path[600], other[600];
+    db_path(f, path, sizeof path);
+    snprintf(other, sizeof other, "%s/other.db", f->dir);
+    kz_err err = {0};
+    kz_store *st2 = NULL;
+    assert_int_equal(kz_store_open(other, &st2, &err), 0);
+    kz_stix_obj a = obj(f, IND1, "indicator", 2000, KZ_TLP_GREEN);
+    put1(f, &a, KZ_STIX_STORED_NEW);
+    kz_stix_obj a2 = a;
+    a2.event_id[0] = '\0'; /* f->ev is not on the other node */
+    kz_stix_put_status s = 99;
+    assert_int_equal(kz_store_stix_put(st2, &a2, 1, &s, &err), 0);
+    assert_int_equal(s, KZ_STIX_STORED_NEW);
+    kz_store_close(st2);
+    const char *key_len = "SELECT length(value) FROM meta WHERE key = 'stix_id_key'"
+                          " AND value NOT GLOB '*[^0-9a-f]*'";
+    assert_int_equal(raw_int(path, key_len), 32);
+    assert_int_equal(raw_int(other, key_len), 32);
+    assert_true(raw_int(path, "SELECT idk FROM stix_objects") !=
+                raw_int(other, "SELECT idk FROM stix_objects"));
+
+    raw_exec(other, "UPDATE meta SET value = 'abcd' WHERE key = 'stix_id_key'");
+    st2 = NULL;
+    assert_int_equal(kz_store_open(other, &st2, &err), KZ_E_DB);
+    assert_null(st2);
+    assert_non_null(strstr(err.msg, "no valid STIX id key"));
+    raw_exec(other, "DELETE FROM meta WHERE key = 'stix_id_key'");
+    assert_int_equal(kz_store_open(other, &st2, &err), KZ_E_DB);
+    assert_non_null(strstr(err.msg, other));
+}
+
+/* A database of schema 15 (the id text indexed with its version) gets a
+ * hash key, every row its key, and the new index for the old one. */
+static void test_migration_fills_the_keys(void **state)
+{
+    fx *f = *state;
+    char path[600];
+    db_path(f, path, sizeof path);
+    kz_stix_obj a = obj(f, IND1, "indicator", 2000, KZ_TLP_GREEN);
+    kz_stix_obj a3 = obj(f, IND1, "indicator", 3000, KZ_TLP_GREEN);
+    kz_stix_obj m = obj(f, MAL1, "malware", 2000, KZ_TLP_GREEN);
+    put1(f, &a, KZ_STIX_STORED_NEW);
+    put1(f, &a3, KZ_STIX_STORED_VERSION);
+    put1(f, &m, KZ_STIX_STORED_NEW);
+    int v = kz_store_schema_version(f->st);
+    kz_store_close(f->st);
+    f->st = NULL;
+    /* Back to schema 15. */
+    raw_exec(path, "DROP INDEX stix_objects_id_key;"
+                   "ALTER TABLE stix_objects DROP COLUMN idk;"
+                   "CREATE UNIQUE INDEX stix_objects_version ON stix_objects(id, vkey);"
+                   "DELETE FROM meta WHERE key = 'stix_id_key';"
+                   "DELETE FROM schema_migrations WHERE version = 16");
+    kz_err err = {0};
+    assert_int_equal(kz_store_open(path, &f->st, &err), 0);
+    assert_int_equal(kz_store_schema_version(f->st), v);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM stix_objects WHERE idk = 0"), 0);
+    assert_int_equal(raw_int(path, "SELECT count(DISTINCT idk) FROM stix_objects"), 2);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_master"
+                                   " WHERE name IN ('stix_objects_version', 'stix_objects_id_key')"
+                                   " AND sql LIKE '%(idk)'"),
+                     1);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_master"
+                                   " WHERE name = 'stix_objects_version'"),
+                     0);
+    /* The keys it filled are the ones look-ups compute. */
+    kz_stix_known k;
+    assert_int_equal(kz_store_stix_lookup(f->st, IND1, 3000, &k, &err), 0);
+    assert_int_equal(k.n_versions, 2);
+    assert_true(k.has_vkey);
+    const char *ids[] = {IND1, MAL1, IND2};
+    bool absent[3];
+    assert_int_equal(kz_store_stix_absent(f->st, ids, 3, absent, &err), 0);
+    assert_false(absent[0] || absent[1]);
+    assert_true(absent[2]);
+    kz_stix_obj dup = obj(f, MAL1, "malware", 2000, KZ_TLP_GREEN);
+    put1(f, &dup, KZ_STIX_DUPLICATE);
+}
+
 int main(void)
 {
     kz_base_init();
@@ -423,6 +593,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_delete_by_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_links, setup, teardown),
         cmocka_unit_test_setup_teardown(test_absent_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ids_sharing_a_key_are_told_apart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_id_key_is_per_database_and_required, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_migration_fills_the_keys, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
