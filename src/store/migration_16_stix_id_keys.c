@@ -1,5 +1,5 @@
 /* migration_16_stix_id_keys.c — schema step 16: stix_objects is indexed by a
- * 64-bit key of the id (stix_keys.c says why and how it is made) instead of
+ * 32-bit key of the id (stix_keys.c says why and how it is made) instead of
  * by the id text with its version.
  *
  * - meta 'stix_id_key': the hash key, 16 random bytes from libsodium

@@ -195,7 +195,7 @@ extern const char kz__migration_12_stix_versions[];
 extern const char kz__migration_13_misp_parts[]; /* issue 6: restSearch composite parts */
 extern const char kz__migration_14_proposals[]; /* federation: peer relay flag, proposals */
 extern const char kz__migration_15_case_sync[]; /* cases travel between nodes */
-extern const char kz__migration_16_stix_id_keys[]; /* the id index holds a 64-bit key */
+extern const char kz__migration_16_stix_id_keys[]; /* the id index holds a 32-bit key */
 
 int kz__migrate(kz_store *st, kz_err *err);
 int kz__secret_ensure(kz_store *st, kz_err *err);

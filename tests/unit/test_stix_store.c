@@ -443,8 +443,9 @@ static int64_t raw_int(const char *path, const char *sql)
     return v;
 }
 
-/* A 64-bit key can be shared by two ids (by chance, about once in 10^7
- * look-ups at a billion objects; never on purpose, as the key is keyed):
+/* A 32-bit key can be shared by two ids (a look-up meets another id's row
+ * about once in 4,000 at a million objects; never on purpose, as the hash
+ * is keyed):
  * every query by id still sees only that id's rows. Made here by giving
  * IND2's row the key of IND1. */
 static void test_ids_sharing_a_key_are_told_apart(void **state)
