@@ -117,6 +117,8 @@ void kz_store_checkpoint_by(kz_store *st, kz_checkpointer *cp)
 {
     /* Replaces SQLite's automatic checkpoint, which is a hook of the same
      * kind. */
-    if (st && cp && !st->memory)
+    if (st && cp && !st->memory) {
         sqlite3_wal_hook(st->db, after_commit, cp);
+        st->checkpoint_handed = true;
+    }
 }

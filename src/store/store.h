@@ -29,7 +29,8 @@ int kz_store_begin(kz_store *st, kz_err *err);
 int kz_store_commit(kz_store *st, kz_err *err);
 void kz_store_rollback(kz_store *st);
 
-/* Speed over durability for one-off bulk loads (synchronous=OFF while held). */
+/* For one-off bulk loads: a larger page cache and fewer checkpoints while
+ * held; durability as always (synchronous=NORMAL). */
 void kz_store_bulk_mode(kz_store *st, bool on);
 /* A connection of a background thread that reads a little at a time (a
  * webhook worker): a 2 MiB page cache instead of the default, so many of
@@ -724,14 +725,15 @@ int kz_store_stix_identity_link(kz_store *st, const char *identity_id, const cha
 int kz_store_stix_identity_org(kz_store *st, const char *identity_id, kz_uuid org_id,
                                kz_err *err);
 /* Bulk load of STIX objects into an empty table (stix_objects.c), inside
- * the caller's transaction: drops the (id, vkey) index (and, when no
+ * the caller's transaction: drops the id index (and, when no
  * indicator is stored either, the indicators' value, address and domain
  * indexes) and lists in saved (from a) the SQL that makes them again;
  * saved->n == 0 when the table holds rows (nothing dropped). Until
  * kz_store_stix_bulk_end the caller must not look objects up by id
  * (kz_store_stix_put must be given o->known of a new id) nor indicators by
- * value, and must not put two rows of one (id, vkey): bulk_end rebuilds the
- * unique index. A rollback restores the schema. */
+ * value, and must not put two rows of one (id, vkey): nothing else keeps
+ * them apart (the store looks before it inserts, migration 16). A rollback
+ * restores the schema. */
 int kz_store_stix_bulk_begin(kz_store *st, kz_arena *a, kz_strlist *saved, kz_err *err);
 int kz_store_stix_bulk_end(kz_store *st, const kz_strlist *saved, kz_err *err);
 

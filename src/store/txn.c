@@ -53,13 +53,10 @@ static bool leave_wal(kz_store *st)
      * the whole new file into the process's resident memory; read() keeps
      * it to the page cache's size. */
     sqlite3_exec(st->db, "PRAGMA mmap_size=0", NULL, NULL, NULL);
-    /* Bulk mode writes without syncing (synchronous=OFF); with a rollback
-     * journal that would let a power loss during the load leave pages of
-     * the database overwritten while their journal never reached the disk:
-     * a damaged file. NORMAL syncs the journal before the first page it
-     * covers is overwritten and the database at commit: a few syncs for
-     * the whole load, most of its pages already written back by then. */
-    sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    /* synchronous stays NORMAL: it syncs the journal before the first page
+     * it covers is overwritten and the database at commit, a few syncs for
+     * the whole load (OFF would let a power loss leave pages overwritten
+     * whose journal never reached the disk: a damaged file). */
     return true;
 }
 
@@ -77,8 +74,6 @@ static void back_to_wal(kz_store *st)
     pragma_is(st, "PRAGMA locking_mode=NORMAL", "normal");
     pragma_is(st, "PRAGMA journal_mode=WAL", "wal");
     sqlite3_exec(st->db, "PRAGMA mmap_size=" KZ_STR(KZ_MMAP_BYTES), NULL, NULL, NULL);
-    if (st->bulk)
-        sqlite3_exec(st->db, "PRAGMA synchronous=OFF", NULL, NULL, NULL);
 }
 
 static void rollback_now(kz_store *st)
@@ -186,15 +181,19 @@ void kz_store_bulk_mode(kz_store *st, bool on)
 {
     if (on == st->bulk)
         return;
-    /* Both pragmas may change inside a transaction; they apply from the next
-     * page written / commit. Failure only costs speed, so it is not fatal. */
-    if (on) {
-        sqlite3_exec(st->db, "PRAGMA synchronous=OFF", NULL, NULL, NULL);
-        sqlite3_exec(st->db, "PRAGMA cache_size=-" KZ_STR(KZ_BULK_CACHE_KIB), NULL, NULL, NULL);
-    } else {
-        sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
-        sqlite3_exec(st->db, "PRAGMA cache_size=-" KZ_STR(KZ_CACHE_KIB), NULL, NULL, NULL);
-    }
+    /* Durability stays what synchronous=NORMAL gives: with OFF, a power
+     * loss during a load in WAL (another connection has the node open, so
+     * the load cannot leave WAL: kz_store_begin_bulk) could leave database
+     * pages copied from a log that never reached the disk. Syncs come with
+     * checkpoints only, so the load checkpoints as seldom as the serving
+     * node does (KZ_WAL_WAKE_PAGES). Both pragmas may change inside a
+     * transaction; failure only costs speed, so it is not fatal. */
+    sqlite3_exec(st->db, on ? "PRAGMA cache_size=-" KZ_STR(KZ_BULK_CACHE_KIB)
+                            : "PRAGMA cache_size=-" KZ_STR(KZ_CACHE_KIB),
+                 NULL, NULL, NULL);
+    /* (A connection handed to the checkpointer keeps that hook instead.) */
+    if (!st->checkpoint_handed)
+        sqlite3_wal_autocheckpoint(st->db, on ? KZ_WAL_WAKE_PAGES : KZ_WAL_SQLITE_PAGES);
     st->bulk = on;
 }
 

@@ -18,6 +18,7 @@
 #include "formats/formats.h"
 #include "formats/stix_int.h"
 #include "store/store.h"
+#include "store/store_int.h"
 
 typedef struct fx {
     char *dir;
@@ -1372,6 +1373,17 @@ static char *journal_mode_of(const char *path)
     return db_dump(path, "PRAGMA journal_mode");
 }
 
+/* An integer pragma as this connection has it. */
+static int conn_pragma(kz_store *st, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int v = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
 static void test_bulk_load_alone_uses_a_rollback_journal(void **state)
 {
     fx *f = *state;
@@ -1394,8 +1406,15 @@ static void test_bulk_load_alone_uses_a_rollback_journal(void **state)
     kz_store *other = NULL;
     assert_int_equal(kz_store_open(pb, &other, &err), 0);
     kz_store_bulk_mode(sb, true);
+    /* A load in WAL still syncs the log before each checkpoint (NORMAL; a
+     * power loss must not damage the file), and checkpoints as seldom as a
+     * serving node does. */
+    assert_int_equal(conn_pragma(sb, "PRAGMA synchronous"), 1);
+    assert_int_equal(conn_pragma(sb, "PRAGMA wal_autocheckpoint"), KZ_WAL_WAKE_PAGES);
     assert_int_equal(kz_stix_import(sb, doc, strlen(doc), &o, true, &f->a, &rb, &err), 0);
     kz_store_bulk_mode(sb, false);
+    assert_int_equal(conn_pragma(sb, "PRAGMA synchronous"), 1);
+    assert_int_equal(conn_pragma(sb, "PRAGMA wal_autocheckpoint"), KZ_WAL_SQLITE_PAGES);
     assert_int_equal(kz__store_rollback_loads, journals + 1);
     /* The other connection sees the load at once. */
     kz_stix_query q = {.tlp_max = -1, .limit = 1, .meta_only = true};
