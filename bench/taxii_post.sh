@@ -7,6 +7,9 @@
 # Peer: the OASIS reference server (medallion) parses each POST body with
 # Python's json module before it stores anything; that parse alone, on the
 # same envelopes, is measured beside it (its floor: nothing stored).
+# Floor: SQLite alone storing one envelope's rows into the node as the run
+# left it (INSERT ... SELECT, sqlite3 shell, same schema and settings): what
+# any store of this data model on SQLite pays, before parsing or HTTP.
 #
 # Usage: bench/taxii_post.sh BUILD_DIR   (env: K=30; IDS=ordered gives ids
 # in order, as runs before 2026-11-22 11:00 UTC had them, to compare with;
@@ -98,6 +101,43 @@ for f in sorted(glob.glob("resp/*.json")) or sys.exit("taxii_post.sh: no answers
     if d.get("success_count") != 10000:
         sys.exit("taxii_post.sh: %s: %s" % (f, json.dumps(d)[:300]))
 PY
+# The SQLite floor: what SQLite alone takes to store the rows of one
+# envelope into this node as it now is (the same tables, indexes and
+# settings; 10,000 object rows with new random ids and keys, 10,000
+# indicator rows), copied with INSERT ... SELECT from an in-memory table, so
+# no parsing, no binding, no HTTP. Five rounds on a copy of the node.
+kill "$SERVE" && wait "$SERVE" 2>/dev/null || true
+cp node.db floor.db
+{
+  echo "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+  echo "PRAGMA cache_size=-32768; PRAGMA mmap_size=4294967296; PRAGMA temp_store=MEMORY;"
+  echo "PRAGMA wal_autocheckpoint=8000;"
+  echo "CREATE TEMP TABLE so AS SELECT * FROM stix_objects WHERE seq <= 10000;"
+  echo "CREATE TEMP TABLE si AS SELECT * FROM indicators WHERE seq <= 10000;"
+  echo ".timer on"
+  for _ in 1 2 3 4 5; do
+    echo "BEGIN IMMEDIATE;"
+    echo "INSERT INTO stix_objects(id, type, spec_version, created, modified, vkey, date_added,"
+    echo " is_first, is_last, created_by_ref, tlp, owner_org, event_ref, revoked, json, ind_ids, idk)"
+    echo " SELECT 'indicator--' || lower(hex(randomblob(16))), type, spec_version, created,"
+    echo " modified, vkey, (SELECT max(date_added) FROM main.stix_objects) + seq, 1, 1,"
+    echo " created_by_ref, tlp, owner_org, event_ref, revoked, json, ind_ids, random() >> 32 FROM so;"
+    echo "INSERT INTO indicators(id, event_ref, type, value, to_ids, comment, first_seen, last_seen,"
+    echo " tlp, distribution, created, modified, deleted, tagged, addr, prefix, rdomain, warninglist)"
+    echo " SELECT 'ffff' || printf('%032d', seq + (SELECT max(seq) FROM main.indicators)), event_ref,"
+    echo " type, value, to_ids, comment, first_seen, last_seen, tlp, distribution, created, modified,"
+    echo " deleted, tagged, addr, prefix, rdomain, warninglist FROM si;"
+    echo "COMMIT;"
+  done
+} >floor.sql
+sqlite3 floor.db <floor.sql >floor.out 2>&1
+FLOOR=$(python3 - <<'PY'
+import re
+t = [float(x) for x in re.findall(r"Run Time: real ([0-9.]+)", open("floor.out").read())]
+rounds = [sum(t[i:i + 4]) for i in range(len(t) - 20, len(t), 4)]  # BEGIN, 2 INSERTs, COMMIT
+print("%.4f" % sorted(rounds)[len(rounds) // 2])
+PY
+)
 PEER=$(python3 - <<'PY'
 import glob, json, time
 t = 0.0
@@ -107,10 +147,10 @@ for f in sorted(glob.glob("env/*.json")):
 print("%.3f" % t)
 PY
 )
-python3 - "$K" "$PEER" "$(du -m env | cut -f1)" "${IDS:-random}" "$CLIENTS" "$WALL" <<'PY'
+python3 - "$K" "$PEER" "$(du -m env | cut -f1)" "${IDS:-random}" "$CLIENTS" "$WALL" "$FLOOR" <<'PY'
 import sys
 k, peer, mb, ids = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4]
-clients, wall = int(sys.argv[5]), float(sys.argv[6])
+clients, wall, floor = int(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7])
 t = [float(x) for x in open("times.txt")]
 n = k * 10000
 # One client: the requests' own times, summed; several: the wall time.
@@ -129,4 +169,10 @@ if clients == 1:
 else:
     print("| per envelope: median, slowest | %.0f, %.0f ms | | |" % (s[len(s) // 2] * 1e3, s[-1] * 1e3))
 print("| objects/s per envelope: slowest, median | %.0f, %.0f | | |" % (10000 / s[-1], 10000 / s[len(s) // 2]))
+print()
+print("| one envelope's rows into this node | kizuna, median envelope | SQLite alone (INSERT ... SELECT of the same rows, median of 5) | ratio |")
+print("|---|---:|---:|---:|")
+med = s[len(s) // 2]
+print("| time | %.0f ms | %.0f ms | %.2f |" % (med * 1e3, floor * 1e3, med / floor))
+print("| objects/s | %.0f | %.0f | %.2f |" % (10000 / med, 10000 / floor, floor / med))
 PY
