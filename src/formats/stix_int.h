@@ -254,7 +254,7 @@ void kz__stix_chunk_stored(sx_import *im, size_t k);
 size_t kz__stix_wait_all(sx_import *im);
 /* Bulk load: an import of at least this many objects into a node with no
  * STIX object yet, no id in two versions, drops the indexes that rows would
- * enter in random order (objects' (id, vkey); indicators' value, address,
+ * enter in random order (objects' id keys; indicators' value, address,
  * domain when there are none) for the writes and rebuilds them before the
  * commit (kz_store_stix_bulk_begin). A
  * variable so tests can force either path; the count of imports that

@@ -16,7 +16,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-/* Log pages at which a commit checkpoints itself as before (256 MiB of
+/* Log pages at which a commit checkpoints itself as before (250 MiB of
  * 8 KiB pages). The thread's threshold (KZ_WAL_WAKE_PAGES, store.h) is
  * eight times SQLite's own 1,000: a request that stores 10,000 STIX objects
  * with random ids dirties a page of the id index per object or so, the same
@@ -117,8 +117,6 @@ void kz_store_checkpoint_by(kz_store *st, kz_checkpointer *cp)
 {
     /* Replaces SQLite's automatic checkpoint, which is a hook of the same
      * kind. */
-    if (st && cp && !st->memory) {
+    if (st && cp && !st->memory)
         sqlite3_wal_hook(st->db, after_commit, cp);
-        st->checkpoint_handed = true;
-    }
 }

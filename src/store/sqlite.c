@@ -59,6 +59,13 @@ static int apply_pragmas(kz_store *st, kz_err *err)
         if (r)
             return r;
     }
+    /* Checkpoint as seldom as a serving node's checkpoint thread does
+     * (checkpointer.c says why): past SQLite's 1,000 pages, a connection
+     * beside it (a webhook worker, the sync scheduler, a CLI import) would
+     * copy the whole log inside each of its commits, since the log is then
+     * nearly always that long. A connection handed to the thread replaces
+     * this with the thread's hook. */
+    sqlite3_wal_autocheckpoint(st->db, KZ_WAL_WAKE_PAGES);
     return 0;
 }
 

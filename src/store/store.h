@@ -29,8 +29,8 @@ int kz_store_begin(kz_store *st, kz_err *err);
 int kz_store_commit(kz_store *st, kz_err *err);
 void kz_store_rollback(kz_store *st);
 
-/* For one-off bulk loads: a larger page cache and fewer checkpoints while
- * held; durability as always (synchronous=NORMAL). */
+/* For one-off bulk loads: a larger page cache while held; durability as
+ * always (synchronous=NORMAL). */
 void kz_store_bulk_mode(kz_store *st, bool on);
 /* A connection of a background thread that reads a little at a time (a
  * webhook worker): a 2 MiB page cache instead of the default, so many of
@@ -39,7 +39,9 @@ void kz_store_small_cache(kz_store *st);
 /* WAL checkpoints on a thread of their own (checkpointer.c): connections
  * handed to it with kz_store_checkpoint_by no longer copy the log into the
  * database inside a COMMIT. Stop it after closing those connections. A
- * commit that leaves the log past KZ_WAL_WAKE_PAGES pages (8 KiB) wakes it. */
+ * commit that leaves the log past KZ_WAL_WAKE_PAGES pages (8 KiB) wakes it;
+ * every other connection checkpoints inline past the same length (SQLite's
+ * automatic checkpoint, set by kz_store_open; its default is 1,000). */
 #define KZ_WAL_WAKE_PAGES 8000
 typedef struct kz_checkpointer kz_checkpointer;
 int kz_checkpointer_start(const char *path, kz_checkpointer **out, kz_err *err);

@@ -20,8 +20,6 @@
  * Bulk mode raises it so that a million-row import stays in memory. */
 #define KZ_CACHE_KIB 32768
 #define KZ_BULK_CACHE_KIB 393216
-/* SQLite's own automatic checkpoint threshold, in log pages. */
-#define KZ_WAL_SQLITE_PAGES 1000
 #define KZ_MMAP_BYTES 4294967296
 
 #define KZ_STR_(x) #x
@@ -72,7 +70,6 @@ struct kz_store {
     bool secret_loaded;
     uint8_t stix_key[16]; /* hashes STIX ids into stix_objects.idk (stix_keys.c) */
     bool stix_key_loaded;
-    bool checkpoint_handed; /* its commits wake a checkpointer (checkpointer.c) */
     char last_msg[256]; /* sqlite3_errmsg of the last failed step */
     kz_stmt_slot stmts[KZ_STMT_SLOTS];
     kz_dyn_slot dyn[KZ_DYN_SLOTS];

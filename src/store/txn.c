@@ -181,19 +181,15 @@ void kz_store_bulk_mode(kz_store *st, bool on)
 {
     if (on == st->bulk)
         return;
-    /* Durability stays what synchronous=NORMAL gives: with OFF, a power
-     * loss during a load in WAL (another connection has the node open, so
-     * the load cannot leave WAL: kz_store_begin_bulk) could leave database
-     * pages copied from a log that never reached the disk. Syncs come with
-     * checkpoints only, so the load checkpoints as seldom as the serving
-     * node does (KZ_WAL_WAKE_PAGES). Both pragmas may change inside a
-     * transaction; failure only costs speed, so it is not fatal. */
+    /* Only the page cache: durability stays what synchronous=NORMAL gives.
+     * With OFF, a power loss during a load in WAL (another connection has
+     * the node open, so the load cannot leave WAL: kz_store_begin_bulk)
+     * could leave database pages copied from a log that never reached the
+     * disk. The pragma may change inside a transaction; failure only costs
+     * speed, so it is not fatal. */
     sqlite3_exec(st->db, on ? "PRAGMA cache_size=-" KZ_STR(KZ_BULK_CACHE_KIB)
                             : "PRAGMA cache_size=-" KZ_STR(KZ_CACHE_KIB),
                  NULL, NULL, NULL);
-    /* (A connection handed to the checkpointer keeps that hook instead.) */
-    if (!st->checkpoint_handed)
-        sqlite3_wal_autocheckpoint(st->db, on ? KZ_WAL_WAKE_PAGES : KZ_WAL_SQLITE_PAGES);
     st->bulk = on;
 }
 

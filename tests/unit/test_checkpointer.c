@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "store/store_int.h"
 
 /* Pages of 8 KiB: a commit of 20 values of 32,000 bytes is about 80 pages;
  * FILL_COMMITS of them take the log past the KZ_WAL_WAKE_PAGES at which the
@@ -102,6 +103,25 @@ static void test_checkpoints_run_on_their_thread(void **state)
     kz_arena_free(&a);
 }
 
+/* A connection not handed to the thread (a webhook worker, a CLI import
+ * beside the node) checkpoints inline only past the thread's threshold, not
+ * SQLite's 1,000 pages, past which it would copy the log in nearly every
+ * commit. */
+static void test_other_connections_checkpoint_as_seldom(void **state)
+{
+    const char *path = ((fx *)*state)->path;
+    kz_store *st = NULL;
+    kz_err err = {0};
+    assert_int_equal(kz_store_open(path, &st, &err), 0);
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(st->db, "PRAGMA wal_autocheckpoint", -1, &s, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(s, 0), KZ_WAL_WAKE_PAGES);
+    sqlite3_finalize(s);
+    kz_store_close(st);
+}
+
 /* Stopping a thread that never ran, and stopping none, are no-ops. */
 static void test_stop_without_work(void **state)
 {
@@ -125,6 +145,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_checkpoints_run_on_their_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_without_work, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_other_connections_checkpoint_as_seldom, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -490,6 +490,8 @@ static void test_ids_sharing_a_key_are_told_apart(void **state)
     assert_int_equal(kz_store_stix_delete(f->st, IND1, NULL, NULL, 0, &deleted, &err), 0);
     assert_int_equal(deleted, 2);
     assert_int_equal(raw_int(path, "SELECT count(*) FROM stix_objects WHERE id = '" IND2 "'"), 1);
+    assert_int_equal(
+        raw_int(path, "SELECT is_first + is_last FROM stix_objects WHERE id = '" IND2 "'"), 2);
     /* Now the only row under IND1's key is IND2's: IND1 is not stored. */
     assert_int_equal(kz_store_stix_absent(f->st, ids, 1, absent, &err), 0);
     assert_true(absent[0]);
@@ -530,6 +532,7 @@ static void test_id_key_is_per_database_and_required(void **state)
     assert_null(st2);
     assert_non_null(strstr(err.msg, "no valid STIX id key"));
     raw_exec(other, "DELETE FROM meta WHERE key = 'stix_id_key'");
+    kz_err_clear(&err);
     assert_int_equal(kz_store_open(other, &st2, &err), KZ_E_DB);
     assert_non_null(strstr(err.msg, other));
 }
