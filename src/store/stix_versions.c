@@ -88,7 +88,8 @@ int kz_store_stix_move(kz_store *st, const char *stix_id, const char *event_id, 
     if (!r && !(s = kz__stmt(st,
                              "SELECT DISTINCT i.event_ref FROM stix_objects o,"
                              " json_each(o.ind_ids) j JOIN indicators i ON i.id = j.value"
-                             " WHERE o.idk = kz_stix_key(?1) AND o.id = ?1 AND o.ind_ids IS NOT NULL",
+                             " WHERE o.idk = kz_stix_key(?1) AND o.id = ?1"
+                             " AND o.ind_ids IS NOT NULL",
                              err)))
         r = kz__code(err);
     if (!r)
@@ -96,7 +97,8 @@ int kz_store_stix_move(kz_store *st, const char *stix_id, const char *event_id, 
     static const char *const sql[] = {
         "UPDATE stix_objects SET event_ref = ?2 WHERE idk = kz_stix_key(?1) AND id = ?1",
         "UPDATE indicators SET event_ref = ?2 WHERE id IN (SELECT j.value FROM stix_objects o,"
-        " json_each(o.ind_ids) j WHERE o.idk = kz_stix_key(?1) AND o.id = ?1 AND o.ind_ids IS NOT NULL)",
+        " json_each(o.ind_ids) j WHERE o.idk = kz_stix_key(?1) AND o.id = ?1"
+        " AND o.ind_ids IS NOT NULL)",
     };
     for (size_t i = 0; !r && i < KZ_ARRAY_LEN(sql); i++) {
         if (!(s = kz__stmt(st, sql[i], err))) {

@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "store/store.h"
 
 typedef struct fx {
@@ -419,34 +417,9 @@ static void test_absent_ids(void **state)
 
 static void db_path(const fx *f, char *out, size_t n) { snprintf(out, n, "%s/kz.db", f->dir); }
 
-/* Runs SQL on the file through a connection of its own. */
-static void raw_exec(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", sql, msg ? msg : "?");
-    sqlite3_close(db);
-}
-
-static int64_t raw_int(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return v;
-}
-
 /* A 32-bit key can be shared by two ids (a look-up meets another id's row
  * about once in 4,000 at a million objects; never on purpose, as the hash
- * is keyed):
- * every query by id still sees only that id's rows. Made here by giving
+ * is keyed): every query by id still sees only that id's rows. Made here by giving
  * IND2's row the key of IND1. */
 static void test_ids_sharing_a_key_are_told_apart(void **state)
 {
@@ -457,10 +430,11 @@ static void test_ids_sharing_a_key_are_told_apart(void **state)
     kz_stix_obj b = obj(f, IND2, "indicator", 2000, KZ_TLP_GREEN);
     put1(f, &a, KZ_STIX_STORED_NEW);
     put1(f, &b, KZ_STIX_STORED_NEW);
-    assert_true(raw_int(path, "SELECT count(DISTINCT idk) FROM stix_objects") == 2);
-    raw_exec(path, "UPDATE stix_objects SET idk = (SELECT idk FROM stix_objects WHERE id = '" IND1
-                   "') WHERE id = '" IND2 "'");
-    assert_true(raw_int(path, "SELECT count(DISTINCT idk) FROM stix_objects") == 1);
+    assert_true(kz_test_sql_int(path, "SELECT count(DISTINCT idk) FROM stix_objects") == 2);
+    kz_test_sql_exec(path, "UPDATE stix_objects SET idk ="
+                           " (SELECT idk FROM stix_objects WHERE id = '" IND1 "')"
+                           " WHERE id = '" IND2 "'");
+    assert_true(kz_test_sql_int(path, "SELECT count(DISTINCT idk) FROM stix_objects") == 1);
 
     kz_err err = {0};
     kz_stix_known k;
@@ -482,16 +456,20 @@ static void test_ids_sharing_a_key_are_told_apart(void **state)
     /* A newer version of IND1 moves IND1's flags only. */
     kz_stix_obj a3 = obj(f, IND1, "indicator", 3000, KZ_TLP_GREEN);
     put1(f, &a3, KZ_STIX_STORED_VERSION);
-    assert_int_equal(raw_int(path, "SELECT is_last FROM stix_objects WHERE id = '" IND2 "'"), 1);
     assert_int_equal(
-        raw_int(path, "SELECT is_last FROM stix_objects WHERE id = '" IND1 "' AND vkey = 2000"), 0);
+        kz_test_sql_int(path, "SELECT is_last FROM stix_objects WHERE id = '" IND2 "'"), 1);
+    assert_int_equal(kz_test_sql_int(path, "SELECT is_last FROM stix_objects"
+                                           " WHERE id = '" IND1 "' AND vkey = 2000"),
+                     0);
     /* Deleting IND1 leaves IND2's row. */
     size_t deleted = 0;
     assert_int_equal(kz_store_stix_delete(f->st, IND1, NULL, NULL, 0, &deleted, &err), 0);
     assert_int_equal(deleted, 2);
-    assert_int_equal(raw_int(path, "SELECT count(*) FROM stix_objects WHERE id = '" IND2 "'"), 1);
     assert_int_equal(
-        raw_int(path, "SELECT is_first + is_last FROM stix_objects WHERE id = '" IND2 "'"), 2);
+        kz_test_sql_int(path, "SELECT count(*) FROM stix_objects WHERE id = '" IND2 "'"), 1);
+    assert_int_equal(kz_test_sql_int(path, "SELECT is_first + is_last FROM stix_objects"
+                                           " WHERE id = '" IND2 "'"),
+                     2);
     /* Now the only row under IND1's key is IND2's: IND1 is not stored. */
     assert_int_equal(kz_store_stix_absent(f->st, ids, 1, absent, &err), 0);
     assert_true(absent[0]);
@@ -521,17 +499,17 @@ static void test_id_key_is_per_database_and_required(void **state)
     kz_store_close(st2);
     const char *key_len = "SELECT length(value) FROM meta WHERE key = 'stix_id_key'"
                           " AND value NOT GLOB '*[^0-9a-f]*'";
-    assert_int_equal(raw_int(path, key_len), 32);
-    assert_int_equal(raw_int(other, key_len), 32);
-    assert_true(raw_int(path, "SELECT idk FROM stix_objects") !=
-                raw_int(other, "SELECT idk FROM stix_objects"));
+    assert_int_equal(kz_test_sql_int(path, key_len), 32);
+    assert_int_equal(kz_test_sql_int(other, key_len), 32);
+    assert_true(kz_test_sql_int(path, "SELECT idk FROM stix_objects") !=
+                kz_test_sql_int(other, "SELECT idk FROM stix_objects"));
 
-    raw_exec(other, "UPDATE meta SET value = 'abcd' WHERE key = 'stix_id_key'");
+    kz_test_sql_exec(other, "UPDATE meta SET value = 'abcd' WHERE key = 'stix_id_key'");
     st2 = NULL;
     assert_int_equal(kz_store_open(other, &st2, &err), KZ_E_DB);
     assert_null(st2);
     assert_non_null(strstr(err.msg, "no valid STIX id key"));
-    raw_exec(other, "DELETE FROM meta WHERE key = 'stix_id_key'");
+    kz_test_sql_exec(other, "DELETE FROM meta WHERE key = 'stix_id_key'");
     kz_err_clear(&err);
     assert_int_equal(kz_store_open(other, &st2, &err), KZ_E_DB);
     assert_non_null(strstr(err.msg, other));
@@ -554,7 +532,7 @@ static void test_migration_fills_the_keys(void **state)
     kz_store_close(f->st);
     f->st = NULL;
     /* Back to schema 15. */
-    raw_exec(path, "DROP INDEX stix_objects_id_key;"
+    kz_test_sql_exec(path, "DROP INDEX stix_objects_id_key;"
                    "ALTER TABLE stix_objects DROP COLUMN idk;"
                    "CREATE UNIQUE INDEX stix_objects_version ON stix_objects(id, vkey);"
                    "DELETE FROM meta WHERE key = 'stix_id_key';"
@@ -562,13 +540,13 @@ static void test_migration_fills_the_keys(void **state)
     kz_err err = {0};
     assert_int_equal(kz_store_open(path, &f->st, &err), 0);
     assert_int_equal(kz_store_schema_version(f->st), v);
-    assert_int_equal(raw_int(path, "SELECT count(*) FROM stix_objects WHERE idk = 0"), 0);
-    assert_int_equal(raw_int(path, "SELECT count(DISTINCT idk) FROM stix_objects"), 2);
-    assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_master"
+    assert_int_equal(kz_test_sql_int(path, "SELECT count(*) FROM stix_objects WHERE idk = 0"), 0);
+    assert_int_equal(kz_test_sql_int(path, "SELECT count(DISTINCT idk) FROM stix_objects"), 2);
+    assert_int_equal(kz_test_sql_int(path, "SELECT count(*) FROM sqlite_master"
                                    " WHERE name IN ('stix_objects_version', 'stix_objects_id_key')"
                                    " AND sql LIKE '%(idk)'"),
                      1);
-    assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_master"
+    assert_int_equal(kz_test_sql_int(path, "SELECT count(*) FROM sqlite_master"
                                    " WHERE name = 'stix_objects_version'"),
                      0);
     /* The keys it filled are the ones look-ups compute. */

@@ -194,19 +194,6 @@ static void set_ip(kz_search_query *q, const char *cidr)
     q->has_ip = true;
 }
 
-static int64_t sql_int(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_stmt *s;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return v;
-}
-
 /* ---- schema, secret, meta ----------------------------------------------------- */
 
 static void test_open_migrate(void **state)
@@ -215,9 +202,9 @@ static void test_open_migrate(void **state)
     kz_err err = {0};
     int v = kz_store_schema_version(f->st);
     assert_true(v >= 1);
-    assert_int_equal(sql_int(f->path, "SELECT max(version) FROM schema_migrations"), v);
-    assert_int_equal(sql_int(f->path, "SELECT count(*) FROM schema_migrations"), v);
-    assert_true(sql_int(f->path, "SELECT min(applied_at) FROM schema_migrations") > 0);
+    assert_int_equal(kz_test_sql_int(f->path, "SELECT max(version) FROM schema_migrations"), v);
+    assert_int_equal(kz_test_sql_int(f->path, "SELECT count(*) FROM schema_migrations"), v);
+    assert_true(kz_test_sql_int(f->path, "SELECT min(applied_at) FROM schema_migrations") > 0);
     kz_uuid id;
     add_org(f, "CERT-Persist", "SG", id);
     kz_store_close(f->st);
@@ -226,7 +213,7 @@ static void test_open_migrate(void **state)
     /* Reopening applies nothing again and keeps the data. */
     OK(kz_store_open(f->path, &f->st, &err));
     assert_int_equal(kz_store_schema_version(f->st), v);
-    assert_int_equal(sql_int(f->path, "SELECT count(*) FROM schema_migrations"), v);
+    assert_int_equal(kz_test_sql_int(f->path, "SELECT count(*) FROM schema_migrations"), v);
     kz_org o;
     OK(kz_store_org_get(f->st, id, &f->a, &o, &err));
     assert_string_equal(o.name, "CERT-Persist");
@@ -1894,7 +1881,7 @@ static void test_sightings(void **state)
     /* The indicator goes: its sightings go with it. */
     OK(kz_store_indicator_delete(f->st, ind, &err));
     FAILS(kz_store_sighting_list(f->st, ind, &f->a, &l, &n, &err), KZ_E_NOTFOUND, ind);
-    assert_int_equal(sql_int(f->path, "SELECT count(*) FROM sightings"), 0);
+    assert_int_equal(kz_test_sql_int(f->path, "SELECT count(*) FROM sightings"), 0);
 }
 
 static void test_tombstones(void **state)
@@ -1929,8 +1916,8 @@ static void test_tombstones(void **state)
 
     kz_time t0 = kz_time_now();
     OK(kz_store_indicator_delete(f->st, ev.indicators[0].id, &err));
-    assert_int_equal(sql_int(f->path, "SELECT count(*) FROM indicator_tags"), 1);
-    assert_int_equal(sql_int(f->path, "SELECT count(*) FROM sightings"), 2);
+    assert_int_equal(kz_test_sql_int(f->path, "SELECT count(*) FROM indicator_tags"), 1);
+    assert_int_equal(kz_test_sql_int(f->path, "SELECT count(*) FROM sightings"), 2);
     OK(kz_store_event_delete(f->st, ev.id, &err));
     OK(kz_store_tombstones(f->st, 0, 0, &f->a, &ts, &n, &err));
     assert_int_equal(n, 2);
@@ -1950,11 +1937,11 @@ static void test_tombstones(void **state)
     FAILS(kz_store_indicator_get(f->st, ev.indicators[1].id, &f->a, &x, &err), KZ_E_NOTFOUND,
           ev.indicators[1].id);
     assert_int_equal(count_value(f, "t2.example.com"), 0);
-    assert_int_equal(sql_int(f->path, "SELECT count(*) FROM indicators"), 0);
-    assert_int_equal(sql_int(f->path, "SELECT count(*) FROM events"), 0);
-    assert_int_equal(sql_int(f->path, "SELECT count(*) FROM indicator_tags"), 0);
-    assert_int_equal(sql_int(f->path, "SELECT count(*) FROM event_tags"), 0);
-    assert_int_equal(sql_int(f->path, "SELECT count(*) FROM sightings"), 0);
+    assert_int_equal(kz_test_sql_int(f->path, "SELECT count(*) FROM indicators"), 0);
+    assert_int_equal(kz_test_sql_int(f->path, "SELECT count(*) FROM events"), 0);
+    assert_int_equal(kz_test_sql_int(f->path, "SELECT count(*) FROM indicator_tags"), 0);
+    assert_int_equal(kz_test_sql_int(f->path, "SELECT count(*) FROM event_tags"), 0);
+    assert_int_equal(kz_test_sql_int(f->path, "SELECT count(*) FROM sightings"), 0);
 }
 
 /* The change log records, in commit order, every event write (an indicator
