@@ -4,11 +4,11 @@
  * The table is shaped for TAXII (see migration_3_stix.c): date_added is the
  * node's strictly increasing clock, the default "latest version" view is a
  * flag on the row, and the three indexes answer the three ways TAXII asks:
- * everything after a point (date_added), one object's versions (the key
- * of its id, migration 16 and stix_keys.c), one type after a point (type,
- * date_added). A listing over several types
- * or ids runs one ordered index range per member and merges them, so a page
- * never needs a sort of everything that matches.
+ * everything after a point (date_added), one object's versions (the key of
+ * its id: migration 16, stix_keys.c), one type after a point (type,
+ * date_added). A listing over several types or ids runs one ordered index
+ * range per member and merges them, so a page never needs a sort of
+ * everything that matches.
  */
 #include "store_int.h"
 
