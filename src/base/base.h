@@ -137,6 +137,9 @@ bool kz_uuid_normalize(const char *s, kz_uuid out);
 
 /* Strict UTF-8: no overlongs, no surrogates, nothing above U+10FFFF, no NUL. */
 bool kz_utf8_valid(const char *p, size_t n);
+/* Whether s goes into a JSON string as it is: ASCII, no control character,
+ * no '"' or '\\' (what jansson would escape). */
+bool kz_json_plain(const char *s);
 /* Case-insensitive ASCII comparison. */
 bool kz_streq_nocase(const char *a, const char *b);
 /* Hex encode n bytes into out (2n+1 bytes). */

@@ -56,6 +56,14 @@ bool kz_streq_nocase(const char *a, const char *b)
     return *a == *b;
 }
 
+bool kz_json_plain(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == '"' || *p == '\\' || *p >= 0x80)
+            return false;
+    return true;
+}
+
 void kz_hex_encode(const uint8_t *in, size_t n, char *out)
 {
     static const char hex[] = "0123456789abcdef";

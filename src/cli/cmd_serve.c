@@ -145,15 +145,10 @@ int cli_cmd_serve(int argc, char **argv)
     char *stored_name = NULL;
     rc = check_node(&args, &a, &stored_name);
     if (rc == CLI_OK) {
-        /* Every thread of the node (the schedulers and webhook workers
-         * started here, the server's own) is born with the stop signals
-         * blocked: kz_http_serve takes them with sigwait. One thread with
-         * them open would let SIGTERM kill the node instead of stopping it. */
-        sigset_t stop_signals, old_mask;
-        sigemptyset(&stop_signals);
-        sigaddset(&stop_signals, SIGTERM);
-        sigaddset(&stop_signals, SIGINT);
-        pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
+        /* Before the schedulers and webhook workers start here: every
+         * thread of the node is born with the stop signals blocked. */
+        sigset_t old_mask;
+        kz_http_block_stop_signals(NULL, &old_mask);
         cfg.node_name = cli_get(&args, "name", stored_name ? stored_name : cfg.node_name);
         kz_err err = {0};
         /* TAXII: scheduled pulls of the configured sources (cmd_taxii_sched.c). */

@@ -360,6 +360,11 @@ static void budget_close(sx_import *im)
         im->budget_over = true;
 }
 
+bool kz__stix_budget_spent(const sx_import *im)
+{
+    return im->budget_over || kz_json_budget_over();
+}
+
 static void *reader_run(void *arg)
 {
     sx_import *im = arg;
@@ -397,16 +402,14 @@ static void *reader_run(void *arg)
 void kz__stix_chunk_stored(sx_import *im, size_t k)
 {
     sx_sync *sy = im->sync;
-    if (!sy) {
-        if (im->stored < k + 1)
-            im->stored = k + 1;
-        return;
-    }
-    pthread_mutex_lock(&sy->mu);
-    if (im->stored < k + 1)
+    if (sy)
+        pthread_mutex_lock(&sy->mu);
+    if (im->stored < k + 1) /* settle_repeats may have let the readers go further */
         im->stored = k + 1;
-    pthread_cond_broadcast(&sy->cv);
-    pthread_mutex_unlock(&sy->mu);
+    if (sy) {
+        pthread_cond_broadcast(&sy->cv);
+        pthread_mutex_unlock(&sy->mu);
+    }
 }
 
 void kz__stix_chunk_wait(sx_import *im, size_t k)
@@ -863,7 +866,7 @@ int kz_stix_import(kz_store *st, const char *p, size_t n, const kz_stix_import_o
     if (im.chunks)
         join_notes(&im);
     /* (With r == 0 nothing went over: the store checks before its commit.) */
-    if (r && (im.budget_over || (im.budget_doc && kz_json_budget_over())))
+    if (r && kz__stix_budget_spent(&im))
         r = kz_stix_too_complex(err, im.budget_doc); /* nothing was stored */
     else if (all_or_nothing && n_bad && (!r || r == KZ_E_VALUE))
         r = kz_fail(err, KZ_E_VALUE, "objects", "%zu of %zu objects are invalid; nothing was stored",

@@ -836,7 +836,7 @@ int kz__stix_import_store(sx_import *im, kz_err *err)
     int rc = 0;
     /* Reading what the plan needs already went over the JSON budget: not
      * even the write lock is taken. */
-    if (im->budget_over || kz_json_budget_over())
+    if (kz__stix_budget_spent(im))
         return kz_stix_too_complex(err, im->budget_doc);
     if (im->all_or_nothing && im->n >= kz__stix_bulk_min)
         rc = store_empty(im, &empty, err);
@@ -876,7 +876,7 @@ int kz__stix_import_store(sx_import *im, kz_err *err)
     /* Every chunk is stored, so every object read: the items are final,
      * and so is whether a reading thread ran out of its JSON budget (the
      * objects it could not read would be listed as invalid JSON). */
-    if (!rc && (im->budget_over || kz_json_budget_over()))
+    if (!rc && kz__stix_budget_spent(im))
         rc = kz_stix_too_complex(err, im->budget_doc);
     if (!rc && !im->all_or_nothing)
         kz__stix_fill_items(im);

@@ -262,6 +262,9 @@ size_t kz__stix_wait_all(sx_import *im);
 #define KZ_STIX_BULK_MIN 10000
 extern size_t kz__stix_bulk_min;
 extern _Atomic size_t kz__stix_bulk_loads;
+/* Whether a thread of the import (this one included) ran out of the
+ * caller's JSON budget. */
+bool kz__stix_budget_spent(const sx_import *im);
 /* A partial import's item list, from the records (once). */
 void kz__stix_fill_items(sx_import *im);
 /* Plans, maps and stores the valid records in one transaction. */

@@ -6,6 +6,8 @@
 #ifndef KZ_HTTP_H
 #define KZ_HTTP_H
 
+#include <signal.h>
+
 #include "base/base.h"
 
 typedef struct kz_http_config {
@@ -34,6 +36,12 @@ void kz_http_config_defaults(kz_http_config *cfg);
  * returns. Prints "kizuna: listening on http://HOST:PORT" on stdout once
  * ready (tests wait for that line to learn the port). */
 int kz_http_serve(const kz_http_config *cfg, kz_err *err);
+/* Blocks the signals that stop a node (SIGTERM, SIGINT) in this thread,
+ * and so in every thread it starts from now on: kz_http_serve takes them
+ * with sigwait, and a thread with them open would let SIGTERM kill the
+ * node instead of stopping it. The set in *stop (may be NULL), the mask
+ * before in *old. */
+void kz_http_block_stop_signals(sigset_t *stop, sigset_t *old);
 
 /* The routing table, for docs and the test that checks docs/openapi.yaml. */
 typedef struct kz_route_info {

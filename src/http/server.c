@@ -149,6 +149,17 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     kz_log(KZ_LOG_WARN, "http: %s", line);
 }
 
+void kz_http_block_stop_signals(sigset_t *stop, sigset_t *old)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, old);
+    if (stop)
+        *stop = set;
+}
+
 static long inflight(kz_http_server *srv) { return atomic_load(&srv->inflight); }
 
 /* Once the node is stopping, a new connection is closed as it comes in;
@@ -230,16 +241,10 @@ int kz_http_serve(const kz_http_config *cfg, kz_err *err)
     atomic_init(&srv.inflight, 0);
     atomic_init(&srv.draining, false);
 
-    /* Block the stop signals before any thread starts (the checkpointer,
-     * the match service, the notification threads, MHD's): they inherit
-     * the mask, and only sigwait below takes SIGTERM and SIGINT. A thread
-     * with them open would let SIGTERM kill the node instead of stopping
-     * it. */
+    /* Before any thread starts (the checkpointer, the match service, the
+     * notification threads, MHD's): they inherit the mask. */
     sigset_t stop, old;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop, &old);
+    kz_http_block_stop_signals(&stop, &old);
 
     struct sockaddr_storage ss;
     socklen_t sslen = 0;

@@ -13,7 +13,6 @@
  */
 #include "taxii_int.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,15 +136,6 @@ static json_t *status_entry(const kz_stix_item *it)
     return j;
 }
 
-/* Only characters JSON never escapes: an identifier, a timestamp. */
-static bool plain(const char *s)
-{
-    for (; *s; s++)
-        if (!isalnum((unsigned char)*s) && !strchr("-_.:", *s))
-            return false;
-    return true;
-}
-
 static int dump_to_buf(const char *p, size_t n, void *b) { return kz_buf_append(b, p, n); }
 
 /* One status entry, appended to b after a comma unless first. */
@@ -156,8 +146,8 @@ static int put_entry(kz_buf *b, const kz_stix_item *it, bool first)
     /* A stored object's id and version were checked by the import as an
      * identifier and a timestamp: tens of thousands of them are written as
      * they are, not built and dumped by jansson one at a time. */
-    if (it->status == KZ_STIX_ITEM_STORED && it->id && plain(it->id) &&
-        (!it->version || plain(it->version))) {
+    if (it->status == KZ_STIX_ITEM_STORED && it->id && kz_json_plain(it->id) &&
+        (!it->version || kz_json_plain(it->version))) {
         int rc = kz_buf_puts(b, "{\"id\":\"");
         if (!rc)
             rc = kz_buf_puts(b, it->id);

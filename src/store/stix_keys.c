@@ -34,11 +34,7 @@ static int key_load(kz_store *st, kz_err *err)
         return kz_fail(err, KZ_E_DB, "db", "reading the STIX id key: %s", sqlite3_errmsg(st->db));
     rc = sqlite3_step(s);
     const char *hex = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
-    size_t got = 0;
-    bool ok = hex && strlen(hex) == 2 * sizeof st->stix_key &&
-              sodium_hex2bin(st->stix_key, sizeof st->stix_key, hex, strlen(hex), NULL, &got,
-                             NULL) == 0 &&
-              got == sizeof st->stix_key;
+    bool ok = hex && kz_hex_decode(hex, st->stix_key, sizeof st->stix_key);
     sqlite3_finalize(s);
     if (!ok)
         return kz_fail(err, KZ_E_DB, "db", "database '%s' has no valid STIX id key in meta",
@@ -85,10 +81,10 @@ static void sql_random_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     (void)argc;
     (void)argv;
-    unsigned char k[crypto_shorthash_KEYBYTES];
+    uint8_t k[crypto_shorthash_KEYBYTES];
     char hex[2 * sizeof k + 1];
-    randombytes_buf(k, sizeof k);
-    sodium_bin2hex(hex, sizeof hex, k, sizeof k);
+    kz_random_bytes(k, sizeof k);
+    kz_hex_encode(k, sizeof k, hex);
     sodium_memzero(k, sizeof k);
     sqlite3_result_text(ctx, hex, -1, SQLITE_TRANSIENT);
 }

@@ -90,17 +90,36 @@ int kz_store_stix_lookup(kz_store *st, const char *id, kz_time vkey, kz_stix_kno
     return 0;
 }
 
+/* b := the JSON array text of strings, for json_each(); -1 when out of
+ * memory. */
+static int json_strings_into(kz_buf *b, const char *const *v, size_t n)
+{
+    int bad = 0;
+    kz_buf_reset(b);
+    bad |= kz_buf_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        bad |= kz_buf_puts(b, i ? ",\"" : "\"");
+        const char *s = v[i] ? v[i] : "";
+        if (kz_json_plain(s)) /* most are: whole, not byte by byte */
+            bad |= kz_buf_puts(b, s);
+        else
+            for (const char *p = s; *p; p++) {
+                unsigned char c = (unsigned char)*p;
+                if (c == '"' || c == '\\')
+                    bad |= kz_buf_printf(b, "\\%c", c);
+                else if (c < 0x20)
+                    bad |= kz_buf_printf(b, "\\u%04x", c);
+                else
+                    bad |= kz_buf_putc(b, (char)c);
+            }
+        bad |= kz_buf_putc(b, '"');
+    }
+    bad |= kz_buf_putc(b, ']');
+    return bad ? -1 : 0;
+}
+
 /* Ids asked per statement: the JSON array of them stays a few MiB. */
 #define ABSENT_BATCH 65536
-
-/* Whether id can go into a JSON string as it is. */
-static bool json_plain(const char *id)
-{
-    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
-        if (*p < 0x20 || *p == '"' || *p == '\\' || *p >= 0x80)
-            return false;
-    return true;
-}
 
 /* An id to ask for: its key (the index's order) and where it is in ids. */
 typedef struct asked_id {
@@ -114,46 +133,43 @@ static int by_key(const void *x, const void *y)
     return a->key < b->key ? -1 : a->key > b->key;
 }
 
-/* ids[from, to) as a JSON array of those that can be written plainly, in
- * key order (the look-ups then walk the index once instead of jumping all
- * over it: random order took twice as long); want[k].pos is the index of
- * the array's k-th id. -1 when out of memory. */
+/* ids[from, to) as a JSON array of those that can be written plainly (the
+ * rest are looked up one by one as before), in key order (the look-ups
+ * then walk the index once instead of jumping all over it: random order
+ * took twice as long); want[k].pos is the index of the array's k-th id,
+ * sorted[k] the id. -1 when out of memory. */
 static int absent_array(const kz_store *st, const char *const *ids, size_t from, size_t to,
-                        asked_id *want, kz_buf *b, size_t *k)
+                        asked_id *want, const char **sorted, kz_buf *b, size_t *k)
 {
     *k = 0;
     for (size_t i = from; i < to; i++)
-        if (ids[i] && json_plain(ids[i]))
+        if (ids[i] && kz_json_plain(ids[i]))
             want[(*k)++] = (asked_id){kz__stix_key(st, ids[i], strlen(ids[i])), i};
     qsort(want, *k, sizeof *want, by_key);
-    int bad = 0;
-    kz_buf_reset(b);
-    bad |= kz_buf_putc(b, '[');
-    for (size_t j = 0; j < *k; j++) {
-        if (j)
-            bad |= kz_buf_putc(b, ',');
-        bad |= kz_buf_putc(b, '"');
-        bad |= kz_buf_puts(b, ids[want[j].pos]);
-        bad |= kz_buf_putc(b, '"');
-    }
-    bad |= kz_buf_putc(b, ']');
-    return bad ? -1 : 0;
+    for (size_t j = 0; j < *k; j++)
+        sorted[j] = ids[want[j].pos];
+    return json_strings_into(b, sorted, *k);
 }
 
 int kz_store_stix_absent(kz_store *st, const char *const *ids, size_t n, bool *absent,
                          kz_err *err)
 {
     memset(absent, 0, n * sizeof *absent);
-    asked_id *want = malloc((n < ABSENT_BATCH ? n : ABSENT_BATCH) * sizeof *want + 1);
-    if (!want)
+    size_t batch = n < ABSENT_BATCH ? n : ABSENT_BATCH;
+    asked_id *want = malloc(batch * sizeof *want + 1);
+    const char **sorted = malloc(batch * sizeof *sorted + 1);
+    if (!want || !sorted) {
+        free(want);
+        free(sorted);
         return kz_fail(err, KZ_E_NOMEM, "", "out of memory");
+    }
     kz_buf b;
     kz_buf_init(&b);
     int r = 0;
     for (size_t from = 0; !r && from < n; from += ABSENT_BATCH) {
         size_t to = n - from < ABSENT_BATCH ? n : from + ABSENT_BATCH;
         size_t k;
-        if (absent_array(st, ids, from, to, want, &b, &k)) {
+        if (absent_array(st, ids, from, to, want, sorted, &b, &k)) {
             r = kz_fail(err, KZ_E_NOMEM, "", "out of memory");
             break;
         }
@@ -185,6 +201,7 @@ int kz_store_stix_absent(kz_store *st, const char *const *ids, size_t n, bool *a
         memset(absent, 0, n * sizeof *absent);
     kz_buf_free(&b);
     free(want);
+    free(sorted);
     return r;
 }
 
@@ -565,27 +582,12 @@ static void read_row(kz_rd *rd, kz_stix_obj *o)
     }
 }
 
-/* JSON array text of strings or integers, for json_each(). */
+/* json_strings_into, copied into a. */
 static char *json_strings(kz_arena *a, const char *const *v, size_t n)
 {
     kz_buf b;
     kz_buf_init(&b);
-    kz_buf_putc(&b, '[');
-    for (size_t i = 0; i < n; i++) {
-        kz_buf_puts(&b, i ? ",\"" : "\"");
-        for (const char *p = v[i] ? v[i] : ""; *p; p++) {
-            unsigned char c = (unsigned char)*p;
-            if (c == '"' || c == '\\')
-                kz_buf_printf(&b, "\\%c", c);
-            else if (c < 0x20)
-                kz_buf_printf(&b, "\\u%04x", c);
-            else
-                kz_buf_putc(&b, (char)c);
-        }
-        kz_buf_putc(&b, '"');
-    }
-    kz_buf_putc(&b, ']');
-    char *out = b.p ? kz_arena_strndup(a, b.p, b.len) : NULL;
+    char *out = json_strings_into(&b, v, n) ? NULL : kz_arena_strndup(a, b.p, b.len);
     kz_buf_free(&b);
     return out;
 }

@@ -94,11 +94,11 @@ struct kz_store {
 
 /* ---- statements (sqlite.c) ----------------------------------------------- */
 
-/* The cached, reset statement for a literal SQL text; NULL and err filled on
- * failure. Use kz__step/kz__reset so the statement never keeps a snapshot. */
 /* Whether the connection waits for another writer's lock (up to
  * KZ_BUSY_MS) or gives up at once with SQLITE_BUSY. */
 void kz__busy_wait(kz_store *st, bool wait);
+/* The cached, reset statement for a literal SQL text; NULL and err filled on
+ * failure. Use kz__step/kz__reset so the statement never keeps a snapshot. */
 sqlite3_stmt *kz__stmt(kz_store *st, const char *sql, kz_err *err);
 /* The cached statement for dynamic SQL identified by key; build() is only
  * called on a miss and writes the SQL into b. */

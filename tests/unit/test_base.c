@@ -149,6 +149,23 @@ static void hex_round_trip(void **state)
     assert_false(kz_hex_decode("deadbeeg", out, 4));
 }
 
+/* What goes into a JSON string unescaped: what jansson would not escape,
+ * ASCII only. */
+static void json_plain_text(void **state)
+{
+    (void)state;
+    assert_true(kz_json_plain("indicator--3a6e8f4b-2d7c-4f5e-9b0a-9c8d7e6f5a4b"));
+    assert_true(kz_json_plain("2026-01-01T00:00:00.000Z"));
+    assert_true(kz_json_plain("a b/c~\x7f"));
+    assert_true(kz_json_plain(""));
+    assert_false(kz_json_plain("a\"b"));
+    assert_false(kz_json_plain("a\\b"));
+    assert_false(kz_json_plain("a\tb"));
+    assert_false(kz_json_plain("\x1f"));
+    assert_false(kz_json_plain("caf\xc3\xa9"));
+    assert_false(kz_json_plain("\xff"));
+}
+
 int main(void)
 {
     kz_base_init();
@@ -156,7 +173,7 @@ int main(void)
         cmocka_unit_test(time_round_trip), cmocka_unit_test(time_rejects_bad),
         cmocka_unit_test(uuid_v5_vectors), cmocka_unit_test(uuid_v4_shape), cmocka_unit_test(uuid_v7_ordered),
         cmocka_unit_test(utf8_checks),     cmocka_unit_test(buffers_and_arenas),
-        cmocka_unit_test(hex_round_trip),
+        cmocka_unit_test(hex_round_trip),  cmocka_unit_test(json_plain_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -145,6 +145,14 @@ static int import_file(fx *f, const char *name, kz_stix_report *rep, kz_err *err
     return rc;
 }
 
+/* The document in b, imported with the fixture's options. */
+static int import_buf(fx *f, const kz_buf *b, bool all_or_nothing, kz_stix_report *rep,
+                      kz_err *err)
+{
+    kz_stix_import_opts o = opts_of(f);
+    return kz_stix_import(f->st, b->p, b->len, &o, all_or_nothing, &f->a, rep, err);
+}
+
 /* ---- every example -------------------------------------------------------- */
 
 static void test_every_example_imports_and_keeps_every_property(void **state)
@@ -851,10 +859,9 @@ static void test_partial_import_streams_and_leaves_out_invalid(void **state)
         put_indicator(&b, i == 0, u, "2024-01-01T00:00:00.000Z", i, listed(bad, nbad, i));
     }
     kz_buf_puts(&b, "]}");
-    kz_stix_import_opts o = opts_of(f);
     kz_stix_report rep;
     kz_err err = {0};
-    assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, false, &f->a, &rep, &err), 0);
+    assert_int_equal(import_buf(f, &b, false, &rep, &err), 0);
     kz_buf_free(&b);
     assert_int_equal(rep.n_items, n);
     assert_int_equal(rep.n_invalid, nbad);
@@ -902,10 +909,9 @@ static void test_partial_import_reads_repeated_ids_before_planning(void **state)
         put_indicator(&b, i == 0, id, mod, i, bad);
     }
     kz_buf_puts(&b, "]}");
-    kz_stix_import_opts o = opts_of(f);
     kz_stix_report rep;
     kz_err err = {0};
-    assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, false, &f->a, &rep, &err), 0);
+    assert_int_equal(import_buf(f, &b, false, &rep, &err), 0);
     kz_buf_free(&b);
     assert_int_equal(rep.n_invalid, 2);
     assert_int_equal(rep.n_duplicates, 0);
@@ -962,17 +968,16 @@ static void test_early_reads_are_noted_in_their_chunk(void **state)
             put_indicator(&b, i == 0, u, "2024-01-01T00:00:00.000Z", i, i == 1100 || i == 2100);
     }
     kz_buf_puts(&b, "]}");
-    kz_stix_import_opts o = opts_of(f);
     kz_stix_report rep;
     kz_err err = {0};
-    assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, true, &f->a, &rep, &err), KZ_E_VALUE);
+    assert_int_equal(import_buf(f, &b, true, &rep, &err), KZ_E_VALUE);
     assert_string_equal(err.msg, "3 of 3000 objects are invalid; nothing was stored");
     assert_int_equal(rep.errors.n, 3);
     assert_string_equal(rep.errors.v[0].field, "objects[1100].pattern");
     assert_string_equal(rep.errors.v[1].field, "objects[1500].name");
     assert_string_equal(rep.errors.v[2].field, "objects[2100].pattern");
     /* The same, partial: the rest is stored. */
-    assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, false, &f->a, &rep, &err), 0);
+    assert_int_equal(import_buf(f, &b, false, &rep, &err), 0);
     kz_buf_free(&b);
     assert_int_equal(rep.n_invalid, 3);
     assert_int_equal(rep.n_stored, n - 3);
@@ -988,13 +993,12 @@ static void test_invalid_copy_of_a_stored_object_is_no_duplicate(void **state)
     kz_buf b;
     kz_buf_init(&b);
     few_indicators(&b, X, (const bool[]){false}, 1);
-    kz_stix_import_opts o = opts_of(f);
     kz_stix_report rep;
     kz_err err = {0};
-    assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, false, &f->a, &rep, &err), 0);
+    assert_int_equal(import_buf(f, &b, false, &rep, &err), 0);
     assert_int_equal(rep.n_stored, 1);
     few_indicators(&b, X, (const bool[]){true}, 1);
-    assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, false, &f->a, &rep, &err), 0);
+    assert_int_equal(import_buf(f, &b, false, &rep, &err), 0);
     kz_buf_free(&b);
     assert_int_equal(rep.n_invalid, 1);
     assert_int_equal(rep.n_duplicates, 0);
@@ -1011,10 +1015,9 @@ static void test_partial_import_of_invalid_objects_makes_no_event(void **state)
     kz_buf_init(&b);
     few_indicators(&b, (const char *const[]){"2f5d7e3a-1c6b-4e4d-8a9f-8b7c6d5e4f3a"},
                    (const bool[]){true}, 1);
-    kz_stix_import_opts o = opts_of(f);
     kz_stix_report rep;
     kz_err err = {0};
-    assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, false, &f->a, &rep, &err), 0);
+    assert_int_equal(import_buf(f, &b, false, &rep, &err), 0);
     kz_buf_free(&b);
     assert_int_equal(rep.n_invalid, 1);
     assert_int_equal(rep.n_stored, 0);
@@ -1135,10 +1138,9 @@ static void test_one_id_many_times_is_one_version(void **state)
                       i ? "," : "",
                       i % 10000 == 5 ? "2015-01-01T00:00:00.000Z" : "2014-06-30T09:15:17.182Z");
     kz_buf_puts(&b, "]}");
-    kz_stix_import_opts o = opts_of(f);
     kz_stix_report rep;
     kz_err err = {0};
-    assert_int_equal(kz_stix_import(f->st, b.p, b.len, &o, true, &f->a, &rep, &err), 0);
+    assert_int_equal(import_buf(f, &b, true, &rep, &err), 0);
     kz_buf_free(&b);
     assert_int_equal(rep.n_objects, 30003);
     assert_int_equal(rep.n_stored, 2);
